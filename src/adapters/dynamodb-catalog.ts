@@ -1,0 +1,38 @@
+/**
+ * The catalog on the system table: recovery points under pk `RECOVERY_POINT`, snapshots under
+ * `SNAPSHOT#<component>`, both sorted by their time-sortable ids.
+ */
+import type { Catalog, RecoveryPointRecord, SnapshotMeta } from '../core/catalog.js';
+import type { SystemTable } from './system-table.js';
+
+const RP = 'RECOVERY_POINT';
+const snapshotPk = (component: string): string => `SNAPSHOT#${component}`;
+
+export class DynamoCatalog implements Catalog {
+  constructor(private readonly table: SystemTable) {}
+
+  putRecoveryPoint(point: RecoveryPointRecord): Promise<void> {
+    return this.table.putDoc(RP, point.recoveryPointId, point);
+  }
+  getRecoveryPoint(recoveryPointId: string): Promise<RecoveryPointRecord | undefined> {
+    return this.table.getDoc<RecoveryPointRecord>(RP, recoveryPointId);
+  }
+  listRecoveryPoints(): Promise<RecoveryPointRecord[]> {
+    return this.table.queryDocs<RecoveryPointRecord>(RP);
+  }
+  deleteRecoveryPoint(recoveryPointId: string): Promise<void> {
+    return this.table.deleteDoc(RP, recoveryPointId);
+  }
+  putSnapshot(snapshot: SnapshotMeta): Promise<void> {
+    return this.table.putDoc(snapshotPk(snapshot.component), snapshot.snapshotId, snapshot);
+  }
+  getSnapshot(component: string, snapshotId: string): Promise<SnapshotMeta | undefined> {
+    return this.table.getDoc<SnapshotMeta>(snapshotPk(component), snapshotId);
+  }
+  listSnapshots(component: string): Promise<SnapshotMeta[]> {
+    return this.table.queryDocs<SnapshotMeta>(snapshotPk(component));
+  }
+  deleteSnapshot(component: string, snapshotId: string): Promise<void> {
+    return this.table.deleteDoc(snapshotPk(component), snapshotId);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * A DynamoDB table as a snapshot source and a restore target. Reading is a parallel scan by
+ * segments (each page yielded as a batch as soon as it arrives); writing and deleting use
+ * BatchWriteItem in batches of 25, several in flight, retrying UnprocessedItems and throttling
+ * with exponential backoff until every item is written.
+ */
+import {
+  BatchWriteItemCommand,
+  DescribeTableCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { decodeItem, decodeItemKey, encodeItem, encodeItemKey } from '../core/canonical-item.js';
+import { asError, TransientError } from '../core/errors.js';
+import { backoffDelay, forEachLimit, sleep, withRetry } from '../core/retry.js';
+import type { SourceDescriptor } from '../core/snapshot/snapshot-summary.js';
+import type { RecordStream, RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
+
+export interface DynamoTableOptions {
+  readonly segments?: number;
+  readonly writeConcurrency?: number;
+}
+
+/** Key attribute names of a table, partition key first. */
+export async function tableKeyNames(client: DynamoDBClient, tableName: string): Promise<string[]> {
+  const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const schema = out.Table?.KeySchema ?? [];
+  const hash = schema.find((k) => k.KeyType === 'HASH')?.AttributeName;
+  const range = schema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+  return [hash, range].filter((k): k is string => k !== undefined);
+}
+
+export class DynamoTable implements RecordStream, RestoreTarget {
+  readonly descriptor: SourceDescriptor;
+  private readonly segments: number;
+  private readonly writeConcurrency: number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+    private readonly keyNames: readonly string[],
+    options: DynamoTableOptions = {},
+  ) {
+    this.descriptor = { type: 'dynamodb', name: tableName, tableName, keyNames: [...keyNames] };
+    this.segments = options.segments ?? 4;
+    this.writeConcurrency = options.writeConcurrency ?? 8;
+  }
+
+  static async open(client: DynamoDBClient, tableName: string, options: DynamoTableOptions = {}): Promise<DynamoTable> {
+    return new DynamoTable(client, tableName, await tableKeyNames(client, tableName), options);
+  }
+
+  /** Canonical record of an item. */
+  toRecord(item: Record<string, AttributeValue>): SnapshotRecord {
+    return { key: encodeItemKey(item, this.keyNames), body: encodeItem(item) };
+  }
+
+  read(): AsyncIterable<readonly SnapshotRecord[]> {
+    return this.scan();
+  }
+
+  /** Parallel scan: pages of all segments, yielded as they arrive. */
+  async *scan(): AsyncGenerator<readonly SnapshotRecord[]> {
+    const queue: (readonly SnapshotRecord[])[] = [];
+    let running = this.segments;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      wake?.();
+      wake = undefined;
+    };
+    // Each segment waits while the queue is long, so a slow consumer bounds memory.
+    const maxQueued = this.segments * 2;
+    let resume: (() => void) | undefined;
+    const segment = async (n: number): Promise<void> => {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await withRetry(() =>
+          this.client.send(
+            new ScanCommand({ TableName: this.tableName, Segment: n, TotalSegments: this.segments, ExclusiveStartKey: start, ConsistentRead: true }),
+          ),
+        );
+        queue.push((page.Items ?? []).map((item) => this.toRecord(item)));
+        notify();
+        start = page.LastEvaluatedKey;
+        while (queue.length >= maxQueued && failure === undefined) await new Promise<void>((r) => (resume = r));
+      } while (start);
+    };
+    for (let n = 0; n < this.segments; n++) {
+      segment(n).then(
+        () => {
+          running -= 1;
+          notify();
+        },
+        (err: unknown) => {
+          failure ??= asError(err);
+          running -= 1;
+          notify();
+        },
+      );
+    }
+    for (;;) {
+      if (failure) throw failure;
+      const batch = queue.shift();
+      if (batch) {
+        resume?.();
+        resume = undefined;
+        if (batch.length > 0) yield batch;
+        continue;
+      }
+      if (running === 0) break;
+      await new Promise<void>((r) => (wake = r));
+    }
+  }
+
+  async write(records: readonly SnapshotRecord[]): Promise<void> {
+    await this.batchWrite(records.map((r) => ({ PutRequest: { Item: decodeItem(r.body) } })));
+  }
+
+  async delete(keys: readonly Buffer[]): Promise<void> {
+    await this.batchWrite(keys.map((k) => ({ DeleteRequest: { Key: decodeItemKey(k) } })));
+  }
+
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
+    await forEachLimit(batches, this.writeConcurrency, async (batch) => {
+      let pending = batch;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > 12) throw new TransientError(`${this.tableName}: ${pending.length} items still unprocessed after ${attempt - 1} attempts`);
+        if (attempt > 1) await sleep(backoffDelay(attempt - 1, 50, 5000));
+        const out = await withRetry(() => this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } })));
+        pending = out.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    });
+  }
+}

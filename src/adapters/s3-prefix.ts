@@ -1,0 +1,96 @@
+/**
+ * An S3 bucket prefix as a snapshot source and a restore target: objects listed in key order, each
+ * read whole with its metadata (vision-lake documents are kilobytes, not gigabytes), a bounded
+ * number of GETs in flight. Keys are recorded relative to the prefix.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { decodeObject, encodeObject, objectRecordKey } from '../core/canonical-object.js';
+import { forEachLimit, withRetry } from '../core/retry.js';
+import type { SourceDescriptor } from '../core/snapshot/snapshot-summary.js';
+import type { RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
+
+export class S3Prefix implements RestoreTarget {
+  readonly descriptor: SourceDescriptor;
+
+  constructor(
+    private readonly client: S3Client,
+    readonly bucketName: string,
+    readonly prefix: string,
+    private readonly concurrency = 16,
+  ) {
+    this.descriptor = { type: 's3', name: `s3://${bucketName}/${prefix}`, bucketName, prefix };
+  }
+
+  read(): AsyncIterable<readonly SnapshotRecord[]> {
+    return this.scan();
+  }
+
+  async *scan(): AsyncGenerator<readonly SnapshotRecord[]> {
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: this.prefix, ContinuationToken: token, MaxKeys: 500 })),
+      );
+      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => k !== undefined);
+      const records: SnapshotRecord[] = new Array<SnapshotRecord>(keys.length);
+      await forEachLimit(keys.entries(), this.concurrency, async ([i, key]) => {
+        records[i] = await this.readObject(key);
+      });
+      if (records.length > 0) yield records;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private async readObject(key: string): Promise<SnapshotRecord> {
+    const out = await withRetry(() => this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key })));
+    const body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+    const relative = key.slice(this.prefix.length);
+    return {
+      key: objectRecordKey(relative),
+      body: encodeObject({
+        key: relative,
+        body,
+        contentType: out.ContentType,
+        contentEncoding: out.ContentEncoding,
+        cacheControl: out.CacheControl,
+        contentDisposition: out.ContentDisposition,
+        contentLanguage: out.ContentLanguage,
+        metadata: out.Metadata ?? {},
+      }),
+    };
+  }
+
+  async write(records: readonly SnapshotRecord[]): Promise<void> {
+    await forEachLimit(records, this.concurrency, async (record) => {
+      const obj = decodeObject(record.body);
+      await withRetry(() =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucketName,
+            Key: this.prefix + obj.key,
+            Body: obj.body,
+            ContentType: obj.contentType,
+            ContentEncoding: obj.contentEncoding,
+            CacheControl: obj.cacheControl,
+            ContentDisposition: obj.contentDisposition,
+            ContentLanguage: obj.contentLanguage,
+            Metadata: { ...obj.metadata },
+          }),
+        ),
+      );
+    });
+  }
+
+  async delete(keys: readonly Buffer[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const objects = keys.slice(i, i + 1000).map((k) => ({ Key: this.prefix + k.toString('utf8') }));
+      await withRetry(() => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucketName, Delete: { Objects: objects, Quiet: true } })));
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What every command gets: its output mode, progress on stderr, and the runtime it works on. A
+ * command opens the runtime lazily, so bad usage is refused before any service starts.
+ */
+import { ValidationError } from '../core/errors.js';
+import { openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
+import type { OutputOptions } from './output.js';
+import { progressOnStderr, type ProgressReporter } from './progress.js';
+
+export interface GlobalFlags {
+  readonly target: string;
+  readonly json: boolean;
+  readonly yes: boolean;
+  readonly wait: boolean;
+  readonly debug: boolean;
+  readonly stack?: string;
+  readonly region?: string;
+}
+
+export class CommandContext {
+  readonly output: OutputOptions;
+  readonly progress: ProgressReporter;
+  private runtime: LocalRuntime | undefined;
+
+  constructor(readonly flags: GlobalFlags) {
+    this.output = { json: flags.json, debug: flags.debug };
+    this.progress = progressOnStderr(true);
+    if (flags.target !== 'local' && flags.target !== 'aws') throw new ValidationError(`--target is local or aws, not "${flags.target}"`);
+  }
+
+  async open(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {
+    if (this.flags.target === 'aws') {
+      throw new ValidationError('--target aws needs a deployed stack; the AWS target of the CLI arrives with the operator-interfaces issue: use --target local');
+    }
+    if (!this.flags.wait) throw new ValidationError('--no-wait applies to rollbacks only');
+    this.runtime ??= await openLocalRuntime({ kind: 'temporary', createKey: options.createKey ?? false });
+    return this.runtime;
+  }
+
+  async close(): Promise<void> {
+    this.progress.stop();
+    await this.runtime?.close();
+    this.runtime = undefined;
+  }
+}

@@ -1,0 +1,150 @@
+/** `backup:create`, `backup:list`, `backup:verify`. */
+import type { Command } from 'commander';
+import type { RecoveryPointRecord } from '../../core/catalog.js';
+import { ExitCode, ValidationError } from '../../core/errors.js';
+import { componentByName } from '../../core/plan.js';
+import { runAction } from '../command-runner.js';
+import { formatBytes, table, type CommandResult } from '../output.js';
+
+function pointJson(p: RecoveryPointRecord, component?: string): Record<string, unknown> {
+  return {
+    recoveryPointId: p.recoveryPointId,
+    createdAt: p.createdAt,
+    type: p.type,
+    status: p.status,
+    verifiedAt: p.verifiedAt,
+    snapshots: p.snapshots.filter((s) => !component || s.component === component).map((s) => ({ component: s.component, snapshotId: s.snapshotId, items: s.items, bytes: s.bytes })),
+    lastDrill: p.lastDrill,
+    labels: p.labels,
+    ...(p.error ? { error: p.error } : {}),
+  };
+}
+
+function parseType(value: string): 'full' | 'incremental' {
+  if (value !== 'full' && value !== 'incremental') throw new ValidationError(`--type is full or incremental, not "${value}"`);
+  return value;
+}
+
+export function registerBackupCreate(program: Command): Command {
+  return program
+    .command('backup:create')
+    .description('take a recovery point now (or a single-component snapshot), verify it, print its id')
+    .option('--component <name>', 'snapshot one component only (not a recovery point)')
+    .option('--type <type>', 'full or incremental', parseType, 'incremental')
+    .action(
+      runAction(async (ctx, opts): Promise<CommandResult> => {
+        const runtime = await ctx.open();
+        const type = opts.type as 'full' | 'incremental';
+        if (typeof opts.component === 'string') {
+          componentByName(runtime.plan, opts.component);
+          ctx.progress.step(`snapshot of ${opts.component}`);
+          const meta = await runtime.backups.createComponentSnapshot(opts.component, {
+            type,
+            onProgress: (p) => { ctx.progress.update(p.component, p.items, undefined, formatBytes(p.logicalBytes)); },
+          });
+          return {
+            fields: { snapshotId: meta.snapshotId, component: meta.component, items: meta.itemCount, bytes: meta.storedBytes, verifiedAt: meta.verifiedAt },
+            text: `snapshot ${meta.snapshotId} of ${meta.component}: ${meta.itemCount} items, ${formatBytes(meta.storedBytes)} added, verified`,
+          };
+        }
+        ctx.progress.step('taking a recovery point of every component');
+        const point = await runtime.backups.createRecoveryPoint({
+          type,
+          onProgress: (p) => {
+            if (p.phase === 'snapshot') ctx.progress.update(p.component, p.items, undefined, formatBytes(p.logicalBytes));
+            else ctx.progress.step(p.phase === 'check' ? 'cross-component checks' : 'verifying every object the point references');
+          },
+        });
+        const fields = {
+          recoveryPointId: point.recoveryPointId,
+          status: point.status,
+          snapshots: point.snapshots.map((s) => ({ component: s.component, snapshotId: s.snapshotId, items: s.items, bytes: s.bytes })),
+          verifiedAt: point.verifiedAt,
+          checks: point.checks,
+        };
+        const text = [
+          `recovery point ${point.recoveryPointId}: ${point.status}${point.verifiedAt ? ', verified' : ''}`,
+          table(['component', 'snapshot', 'items', 'added'], point.snapshots.map((s) => [s.component, s.snapshotId, String(s.items), formatBytes(s.bytes)])),
+        ].join('\n');
+        if (point.status === 'Completed') return { fields, text };
+        return {
+          fields,
+          text,
+          exitCode: point.status === 'Corrupt' ? ExitCode.VerificationFailed : ExitCode.Failed,
+          error: `recovery point ${point.recoveryPointId} is ${point.status}: ${point.error ?? point.checks.filter((c) => !c.ok).map((c) => `${c.component} ${c.name}: ${c.detail}`).join('; ')}`,
+        };
+      }),
+    );
+}
+
+export function registerBackupList(program: Command): Command {
+  return program
+    .command('backup:list')
+    .description('recovery points with time, type, status, verified-at, size, item counts, last drill')
+    .option('--component <name>', 'only this component')
+    .option('--rebuild', 'rebuild the catalog from the vault first')
+    .action(
+      runAction(async (ctx, opts) => {
+        const runtime = await ctx.open();
+        const component = typeof opts.component === 'string' ? componentByName(runtime.plan, opts.component).name : undefined;
+        if (opts.rebuild === true) {
+          ctx.progress.step('rebuilding the catalog from the vault');
+          await runtime.backups.rebuildCatalog();
+        }
+        const points = await runtime.backups.listRecoveryPoints();
+        const rows = points.map((p) => {
+          const snaps = p.snapshots.filter((s) => !component || s.component === component);
+          return [
+            p.recoveryPointId,
+            p.createdAt.replace('T', ' ').slice(0, 19),
+            p.type,
+            p.status,
+            p.verifiedAt ? p.verifiedAt.replace('T', ' ').slice(0, 19) : '-',
+            String(snaps.reduce((n, s) => n + s.items, 0)),
+            formatBytes(snaps.reduce((n, s) => n + s.bytes, 0)),
+            p.lastDrill ? `${p.lastDrill.result} ${p.lastDrill.at.slice(0, 10)}` : '-',
+            p.labels.demo === 'true' ? 'demo' : '',
+          ];
+        });
+        return {
+          fields: { recoveryPoints: points.map((p) => pointJson(p, component)) },
+          text: points.length === 0 ? 'no recovery points yet: run "npx wing backup:create"' : table(['recovery point', 'created (UTC)', 'type', 'status', 'verified', 'items', 'added', 'last drill', ''], rows),
+        };
+      }),
+    );
+}
+
+export function registerBackupVerify(program: Command): Command {
+  return program
+    .command('backup:verify')
+    .description('decrypt and re-hash everything, check manifests and signatures; exit 5 on any mismatch')
+    .option('--backup-id <id>', 'the recovery point to verify (default: the newest)')
+    .option('--all', 'every recovery point, Corrupt ones too')
+    .action(
+      runAction(async (ctx, opts): Promise<CommandResult> => {
+        if (opts.all === true && typeof opts.backupId === 'string') throw new ValidationError('give --backup-id or --all, not both');
+        const runtime = await ctx.open();
+        let outcomes;
+        if (opts.all === true) {
+          ctx.progress.step('verifying every recovery point');
+          outcomes = await runtime.backups.verifyAll();
+        } else {
+          const id = typeof opts.backupId === 'string' ? opts.backupId : (await runtime.backups.listRecoveryPoints())[0]?.recoveryPointId;
+          if (!id) throw new ValidationError('there are no recovery points to verify: run "npx wing backup:create" first');
+          ctx.progress.step(`verifying ${id}`);
+          outcomes = [await runtime.backups.verifyRecoveryPoint(id)];
+        }
+        const problems = outcomes.flatMap((o) => o.problems.map((p) => ({ recoveryPointId: o.recoveryPointId, objectKey: p.objectKey ?? null, message: p.message })));
+        const fields = { recoveryPoints: outcomes.map((o) => ({ recoveryPointId: o.recoveryPointId, ok: o.ok, status: o.status })), problems };
+        const text = outcomes.map((o) => `${o.recoveryPointId}: ${o.ok ? 'verified' : `FAILED (${o.problems.length} problem(s))`}`).join('\n');
+        if (problems.length === 0) return { fields, text };
+        const first = problems[0];
+        return {
+          fields,
+          text: `${text}\n${problems.map((p) => `  ${p.objectKey ?? p.recoveryPointId}: ${p.message}`).join('\n')}`,
+          exitCode: ExitCode.VerificationFailed,
+          error: `verification failed: ${first?.message ?? ''}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}; the point is marked Corrupt`,
+        };
+      }),
+    );
+}

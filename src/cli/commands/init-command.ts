@@ -1,0 +1,62 @@
+/** `init [--demo] [--scale N]`: create the local environment and the first administrator. */
+import type { Command } from 'commander';
+import { ValidationError } from '../../core/errors.js';
+import { initLocal } from '../../local/local-init.js';
+import { runAction } from '../command-runner.js';
+
+export function parseScale(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new ValidationError(`--scale must be a positive number up to 100, not "${value}"`);
+  return n;
+}
+
+export function registerInit(program: Command): Command {
+  return program
+    .command('init')
+    .description('create the local environment and the first administrator; --demo loads demo WING data and a backdated history')
+    .option('--demo', 'load demo WING data and eight days of verified recovery points')
+    .option('--scale <n>', 'demo data size: 1 is about 100 MB; fractions allowed', parseScale)
+    .action(
+      runAction(async (ctx, opts) => {
+        const runtime = await ctx.open({ createKey: true });
+        const result = await initLocal(runtime, {
+          demo: opts.demo === true,
+          ...(typeof opts.scale === 'number' ? { scale: opts.scale } : {}),
+          onStep: (m) => { ctx.progress.step(m); },
+        });
+        const lines = [`initialised ${runtime.home}`];
+        const admin = result.admin;
+        if (admin.created) {
+          lines.push(`first administrator: ${admin.username}`);
+          if (admin.generatedPassword || admin.generatedTotpSecret) {
+            // Shown once, on the terminal only: never written to a log or a file.
+            process.stderr.write(
+              [
+                '',
+                '  First administrator (shown once, store it now):',
+                `    username:    ${admin.username}`,
+                ...(admin.generatedPassword ? [`    password:    ${admin.generatedPassword}`] : []),
+                ...(admin.generatedTotpSecret
+                  ? [`    TOTP secret: ${admin.generatedTotpSecret}`, `    otpauth://totp/WING%20Rollback:${admin.username}?secret=${admin.generatedTotpSecret}&issuer=WING%20Rollback`]
+                  : []),
+                '',
+              ].join('\n') + '\n',
+            );
+          }
+        } else {
+          lines.push(`administrator ${admin.username} exists already`);
+        }
+        if (result.demo) {
+          lines.push(
+            result.demo.loaded
+              ? `demo data loaded (scale ${result.demo.scale}) with ${result.demo.recoveryPoints.length} verified recovery points`
+              : `demo data was loaded before (scale ${result.demo.scale}); kept as it is`,
+          );
+        }
+        return {
+          fields: { home: runtime.home, administrator: admin.username, administratorCreated: admin.created, demo: result.demo },
+          text: lines.join('\n'),
+        };
+      }),
+    );
+}

@@ -1,0 +1,45 @@
+/** `retention:apply [--dry-run]` †: apply the retention policy and prune, under the rollback lock. */
+import type { Command } from 'commander';
+import { CredentialCheck } from '../../core/credentials.js';
+import { runAction } from '../command-runner.js';
+import { readCredentials } from '../credentials-input.js';
+import { formatBytes } from '../output.js';
+
+export function registerRetentionApply(program: Command): Command {
+  return program
+    .command('retention:apply')
+    .description('apply the retention policy and delete data no point references (takes the lock) †')
+    .option('--dry-run', 'show what would be deleted, change nothing (no credentials needed)')
+    .option('--username <name>', 'administrator (or WING_USERNAME)')
+    .option('--totp <code>', 'authentication code (or WING_TOTP)')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(
+      runAction(async (ctx, opts) => {
+        const dryRun = opts.dryRun === true;
+        const credentials = dryRun
+          ? undefined
+          : await readCredentials({ username: typeof opts.username === 'string' ? opts.username : undefined, totp: typeof opts.totp === 'string' ? opts.totp : undefined });
+        const runtime = await ctx.open();
+        if (credentials) await new CredentialCheck(runtime.admins, runtime.clock).verify(credentials);
+        const report = await runtime.backups.applyRetention({ dryRun });
+        const kept = report.decisions.filter((d) => d.keep);
+        const lines = report.decisions.map((d) => `${d.keep ? 'keep  ' : 'delete'} ${d.recoveryPointId}${d.keep ? `  (${d.reasons.join(', ')})` : ''}`);
+        lines.push(
+          dryRun
+            ? `dry run: ${report.deletedRecoveryPoints.length} point(s) would be deleted, ${kept.length} kept`
+            : `deleted ${report.deletedRecoveryPoints.length} point(s) and ${report.deletedObjects} object(s), freed ${formatBytes(report.freedBytes)}`,
+        );
+        return {
+          fields: {
+            dryRun,
+            kept: kept.map((d) => ({ recoveryPointId: d.recoveryPointId, reasons: d.reasons })),
+            deletedRecoveryPoints: report.deletedRecoveryPoints,
+            deletedSnapshots: report.deletedSnapshots,
+            deletedObjects: report.deletedObjects,
+            freedBytes: report.freedBytes,
+          },
+          text: lines.join('\n'),
+        };
+      }),
+    );
+}

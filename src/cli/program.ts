@@ -1,0 +1,58 @@
+/**
+ * The `wing` command line (CONTRACT.md, "CLI"). Commands are named like their npm scripts
+ * (`backup:create`); `wing backup create` is accepted too. Unknown flags and a `--password` flag
+ * are bad usage (exit 2), reported on one line.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode, ValidationError } from '../core/errors.js';
+import { registerBackupCreate, registerBackupList, registerBackupVerify } from './commands/backup-commands.js';
+import { registerInit } from './commands/init-command.js';
+import { registerPlanShow } from './commands/plan-command.js';
+import { registerRetentionApply } from './commands/retention-command.js';
+import { registerStart } from './commands/start-command.js';
+import { withGlobalFlags } from './command-runner.js';
+import { writeError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('wing')
+    .description('WING Rollback: backup and emergency rollback of the WING platform')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply]) {
+    withGlobalFlags(register(program)).exitOverride();
+  }
+  registerStart(program).exitOverride();
+  return program;
+}
+
+/** `wing backup create` → `wing backup:create` when that command exists. */
+export function normaliseArgs(args: readonly string[], commandNames: ReadonlySet<string>): string[] {
+  const [group, command, ...rest] = args;
+  if (group && command && !group.startsWith('-') && !command.startsWith('-') && commandNames.has(`${group}:${command}`)) {
+    return [`${group}:${command}`, ...rest];
+  }
+  return [...args];
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const args = argv.slice(2);
+  const json = args.includes('--json');
+  const debug = args.includes('--debug');
+  if (args.some((a) => a === '--password' || a.startsWith('--password='))) {
+    return writeError(new ValidationError('a password is never given as a flag (it would land in shell history): set WING_PASSWORD or answer the prompt'), { json, debug });
+  }
+  const program = buildProgram();
+  const names = new Set(program.commands.map((c) => c.name()));
+  try {
+    await program.parseAsync(normaliseArgs(args, names), { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Success;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Success;
+      const message = err.message.replace(/^error: /, '');
+      return writeError(new ValidationError(`${message}; run "npx wing --help" for the commands and flags`), { json, debug });
+    }
+    return writeError(err, { json, debug });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * auth: users, sessions, tokens, revocations and emergency credentials (items carry `kind`). Its
+ * checks: at least one emergency credential exists (the break-glass path must survive), and every
+ * session belongs to a user that exists.
+ */
+import type { CheckResult } from '../core/catalog.js';
+import type { ComponentPlan } from '../core/plan.js';
+import { result, type ComponentSemantics } from './component-checks.js';
+import { stringAttr, type SnapshotView } from './snapshot-view.js';
+
+export class AuthBackup implements ComponentSemantics {
+  readonly kind = 'auth' as const;
+
+  async check(view: SnapshotView, component: ComponentPlan): Promise<CheckResult[]> {
+    const users = new Set<string>();
+    const sessions: { pk: string; sk: string }[] = [];
+    let emergency = 0;
+    for await (const item of view.items(component.name)) {
+      const kind = stringAttr(item, 'kind');
+      const pk = stringAttr(item, 'pk') ?? '';
+      if (kind === 'user') users.add(pk);
+      else if (kind === 'session') sessions.push({ pk, sk: stringAttr(item, 'sk') ?? '' });
+      else if (kind === 'emergency-credential') emergency += 1;
+    }
+    const orphans = sessions.filter((s) => !users.has(s.pk)).map((s) => `session ${s.pk}/${s.sk} has no user`);
+    return [
+      result('emergency-credential-present', component.name, emergency > 0 ? [] : ['no emergency credential'], `${emergency} emergency credential(s)`),
+      result('sessions-have-users', component.name, orphans, `${sessions.length} sessions of ${users.size} users`),
+    ];
+  }
+}

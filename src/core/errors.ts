@@ -1,0 +1,80 @@
+/**
+ * Domain errors. Their class names are part of the state machine contract (Retry/Catch match on
+ * them) and each maps to one CLI exit code of CONTRACT.md.
+ */
+
+/** Exit codes of the operator contract. */
+export const ExitCode = {
+  Success: 0,
+  Failed: 1,
+  BadUsage: 2,
+  AuthRefused: 3,
+  RateLimited: 4,
+  VerificationFailed: 5,
+  Conflict: 6,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base of every error the system reports to an operator: one clear line, an exit code. */
+export class WingError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.Failed;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad usage or invalid input (plan, flags, arguments). */
+export class ValidationError extends WingError {
+  override readonly exitCode = ExitCode.BadUsage;
+}
+
+/** Wrong password, wrong or replayed TOTP code, insufficient level. */
+export class AuthenticationError extends WingError {
+  override readonly exitCode = ExitCode.AuthRefused;
+}
+
+/** Too many attempts; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends WingError {
+  override readonly exitCode = ExitCode.RateLimited;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Integrity failure: digest mismatch, authentication tag failure, tampered summary. */
+export class IntegrityError extends WingError {
+  override readonly exitCode = ExitCode.VerificationFailed;
+  constructor(
+    message: string,
+    /** The object-store key of the damaged object, when one is known. */
+    readonly objectKey?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Another operation holds the rollback lock, or the system mode forbids the operation. */
+export class ConflictError extends WingError {
+  override readonly exitCode = ExitCode.Conflict;
+}
+
+/** Something the operation needs does not exist (recovery point, snapshot, object). */
+export class NotFoundError extends WingError {}
+
+/** A transient failure of a dependency worth retrying (throttling, timeouts). */
+export class TransientError extends WingError {}
+
+/** Exit code for anything thrown; unknown errors are operation failures. */
+export function exitCodeOf(err: unknown): ExitCodeValue {
+  return err instanceof WingError ? err.exitCode : ExitCode.Failed;
+}
+
+/** Anything thrown, as an Error (so it can be rethrown with its stack). */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,222 @@
+/**
+ * The backup plan: which components exist, where their data lives, what each depends on, and how
+ * often and how long they are kept. The plan is data, validated with zod, never code: an operator
+ * adds a component by adding an entry. Restore order is derived, not declared: components are
+ * grouped into dependency levels by a topological sort (Kahn's algorithm), and the components of
+ * one level may restore in parallel because none depends on another.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+const nameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,62}$/, 'a component name is lower-case letters, digits and dashes');
+
+export const dynamoSourceSchema = z.strictObject({
+  type: z.literal('dynamodb'),
+  tableName: z.string().min(3).max(255),
+});
+export const s3SourceSchema = z.strictObject({
+  type: z.literal('s3'),
+  bucketName: z.string().min(3).max(63),
+  prefix: z.string().default(''),
+});
+export const sourceSchema = z.discriminatedUnion('type', [dynamoSourceSchema, s3SourceSchema]);
+
+/** Field rules applied at backup time; restore keeps the live value of such a field. */
+export const sanitizationRuleSchema = z.strictObject({
+  field: z.string().min(1),
+  action: z.enum(['omit', 'hash', 'mask']),
+});
+
+export const retentionSchema = z.strictObject({
+  keepLast: z.number().int().min(0).default(0),
+  hourly: z.number().int().min(0).default(0),
+  daily: z.number().int().min(0).default(7),
+  weekly: z.number().int().min(0).default(4),
+  monthly: z.number().int().min(0).default(6),
+});
+
+/** An EventBridge schedule expression: rate(...) or cron(...) with six fields. */
+const scheduleSchema = z
+  .string()
+  .regex(
+    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/,
+    'a schedule is rate(N unit) or cron(six fields)',
+  );
+
+export const componentSchema = z.strictObject({
+  name: nameSchema,
+  /** Which component semantics (validators, reconciliation) apply; `generic` has none. */
+  kind: z.enum(['vision-lake', 'auth', 'agents', 'squadrons', 'generic']).default('generic'),
+  description: z.string().default(''),
+  sources: z.array(sourceSchema).min(1),
+  dependsOn: z.array(nameSchema).default([]),
+  schedule: scheduleSchema.default('rate(1 hour)'),
+  sanitize: z.array(sanitizationRuleSchema).default([]),
+});
+
+export const planSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  /** The rollback system's own table (catalog, administrators, audit, locks). */
+  systemTable: z.string().min(3).default('wing-rollback-system'),
+  /** The bucket holding packs, manifests and summaries. */
+  vaultBucket: z.string().min(3).default('wing-rollback-vault'),
+  retention: retentionSchema.default({ keepLast: 0, hourly: 0, daily: 7, weekly: 4, monthly: 6 }),
+  /** Pack target size in bytes before compression. */
+  packTargetBytes: z.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+  components: z.array(componentSchema).min(1),
+});
+
+export type DynamoSource = z.infer<typeof dynamoSourceSchema>;
+export type S3Source = z.infer<typeof s3SourceSchema>;
+export type Source = z.infer<typeof sourceSchema>;
+export type SanitizationRule = z.infer<typeof sanitizationRuleSchema>;
+export type RetentionPolicy = z.infer<typeof retentionSchema>;
+export type ComponentPlan = z.infer<typeof componentSchema>;
+export type ComponentKind = ComponentPlan['kind'];
+
+/** A validated plan with its components' dependency levels (0 restores first). */
+export interface Plan extends z.infer<typeof planSchema> {
+  readonly levels: readonly (readonly ComponentPlan[])[];
+}
+
+/** Names of the default WING resources (the demo creates them; on AWS they are imported). */
+export const defaultResourceNames = {
+  visionLakeTable: 'wing-vision-lake',
+  visionLakeBucket: 'wing-vision-lake-documents',
+  authTable: 'wing-auth',
+  agentsTable: 'wing-agents',
+  squadronsTable: 'wing-squadrons',
+} as const;
+
+/** The four WING components of ARCHITECTURE.md, in the plan's input form. */
+export function defaultPlanInput(): z.input<typeof planSchema> {
+  const n = defaultResourceNames;
+  return {
+    version: 1,
+    components: [
+      {
+        name: 'vision-lake',
+        kind: 'vision-lake',
+        description: 'knowledge documents every agent reads: index table and document bodies',
+        sources: [
+          { type: 'dynamodb', tableName: n.visionLakeTable },
+          { type: 's3', bucketName: n.visionLakeBucket, prefix: '' },
+        ],
+        dependsOn: [],
+        schedule: 'rate(1 hour)',
+      },
+      {
+        name: 'auth',
+        kind: 'auth',
+        description: 'users, sessions, tokens, revocations, emergency credentials',
+        // Sessions and grants reference documents of the knowledge store.
+        sources: [{ type: 'dynamodb', tableName: n.authTable }],
+        dependsOn: ['vision-lake'],
+        schedule: 'rate(1 hour)',
+      },
+      {
+        name: 'agents',
+        kind: 'agents',
+        description: 'agent state, configuration, memory, metrics, relationships',
+        // Agents read the knowledge store and run as principals of auth.
+        sources: [{ type: 'dynamodb', tableName: n.agentsTable }],
+        dependsOn: ['vision-lake', 'auth'],
+        schedule: 'rate(1 hour)',
+      },
+      {
+        name: 'squadrons',
+        kind: 'squadrons',
+        description: 'groups of agents, missions, hierarchy, parameters',
+        // Squadron members are agents: agents must be restored first.
+        sources: [{ type: 'dynamodb', tableName: n.squadronsTable }],
+        dependsOn: ['agents'],
+        schedule: 'rate(1 hour)',
+      },
+    ],
+  };
+}
+
+/** Validates a plan and derives its dependency levels; any problem is one ValidationError. */
+export function parsePlan(input: unknown): Plan {
+  const parsed = planSchema.safeParse(input);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+    throw new ValidationError(`invalid plan${where}: ${first?.message ?? 'unknown problem'}`);
+  }
+  const plan = parsed.data;
+  return { ...plan, levels: dependencyLevels(plan.components) };
+}
+
+/** The default plan, validated. */
+export function defaultPlan(): Plan {
+  return parsePlan(defaultPlanInput());
+}
+
+/**
+ * Groups components into levels: level k holds the components whose dependencies all sit in levels
+ * below k. Duplicate names, unknown dependencies and cycles are refused with one clear error.
+ */
+export function dependencyLevels(components: readonly ComponentPlan[]): ComponentPlan[][] {
+  const byName = new Map<string, ComponentPlan>();
+  for (const c of components) {
+    if (byName.has(c.name)) throw new ValidationError(`invalid plan: component "${c.name}" is declared twice`);
+    byName.set(c.name, c);
+  }
+  for (const c of components) {
+    for (const d of c.dependsOn) {
+      if (!byName.has(d)) throw new ValidationError(`invalid plan: component "${c.name}" depends on unknown component "${d}"`);
+      if (d === c.name) throw new ValidationError(`invalid plan: component "${c.name}" depends on itself`);
+    }
+  }
+  const levels: ComponentPlan[][] = [];
+  const placed = new Set<string>();
+  let remaining = [...components];
+  while (remaining.length > 0) {
+    const level = remaining.filter((c) => c.dependsOn.every((d) => placed.has(d)));
+    if (level.length === 0) {
+      throw new ValidationError(`invalid plan: dependency cycle ${describeCycle(remaining)}`);
+    }
+    for (const c of level) placed.add(c.name);
+    levels.push(level);
+    remaining = remaining.filter((c) => !placed.has(c.name));
+  }
+  return levels;
+}
+
+/** Finds one cycle among components that could not be placed, as "a -> b -> a". */
+function describeCycle(stuck: readonly ComponentPlan[]): string {
+  const byName = new Map(stuck.map((c) => [c.name, c]));
+  const start = stuck[0];
+  if (!start) return '';
+  const path: string[] = [];
+  const seen = new Map<string, number>();
+  let current: ComponentPlan | undefined = start;
+  while (current && !seen.has(current.name)) {
+    seen.set(current.name, path.length);
+    path.push(current.name);
+    const next: string | undefined = current.dependsOn.find((d) => byName.has(d));
+    current = next === undefined ? undefined : byName.get(next);
+  }
+  if (!current) return path.join(' -> ');
+  const from = seen.get(current.name) ?? 0;
+  return [...path.slice(from), current.name].join(' -> ');
+}
+
+/** Restore order: the components level by level. */
+export function restoreOrder(plan: Plan): ComponentPlan[] {
+  return plan.levels.flat();
+}
+
+/** The component of the plan with that name, or a ValidationError naming the known ones. */
+export function componentByName(plan: Plan, name: string): ComponentPlan {
+  const found = plan.components.find((c) => c.name === name);
+  if (!found) {
+    throw new ValidationError(
+      `unknown component "${name}": the plan has ${plan.components.map((c) => c.name).join(', ')}`,
+    );
+  }
+  return found;
+}

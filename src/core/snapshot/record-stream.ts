@@ -1,0 +1,25 @@
+/**
+ * What the snapshot engine reads from and restores to: streams of records. A record is a key
+ * (empty for positional streams such as the benchmark's files) and its canonical bytes.
+ */
+import type { SourceDescriptor } from './snapshot-summary.js';
+
+export interface SnapshotRecord {
+  readonly key: Buffer;
+  readonly body: Buffer;
+}
+
+/** A source of records, read in batches. */
+export interface RecordStream {
+  readonly descriptor: SourceDescriptor;
+  read(): AsyncIterable<readonly SnapshotRecord[]>;
+}
+
+/** Where restored records go and how the live state is read back. Writes and deletes are idempotent. */
+export interface RestoreTarget {
+  readonly descriptor: SourceDescriptor;
+  /** The live records, in any order. */
+  scan(): AsyncIterable<readonly SnapshotRecord[]>;
+  write(records: readonly SnapshotRecord[]): Promise<void>;
+  delete(keys: readonly Buffer[]): Promise<void>;
+}

@@ -1,0 +1,252 @@
+/**
+ * Takes a snapshot of one component: reads its streams, digests every record, packs only the
+ * records whose digest is not stored yet, and writes the manifest and the authenticated summary.
+ *
+ * Deduplication is against the parent snapshot: its pack indexes give every digest already stored
+ * and where (pack, position). A record with a known digest costs nothing but its place in a
+ * manifest run. New records go into packs of about `packTargetBytes`; a full pack is compressed on
+ * libuv's threadpool while the main thread keeps reading and hashing, with a bounded number of
+ * packs in flight so memory stays flat whatever the table size.
+ *
+ * Crash safety: packs, indexes and chunks are written before the summary, and the summary last; a
+ * snapshot exists only once its summary does. Anything a crashed run left behind is referenced by
+ * no summary and is removed by the next prune.
+ */
+import { ContentDigest, combineDigests, sha256 } from '../digest.js';
+import { asError } from '../errors.js';
+import { chunkId as computeChunkId, chunkRuns, RunBuilder } from '../manifest-format.js';
+import { encodePackIndex, newPackId } from '../pack-format.js';
+import type { Clock, KeyService } from '../ports.js';
+import { sealObject, SealedKind, type SnapshotKey } from '../sealed-object.js';
+import { vaultLayout } from '../vault-layout.js';
+import {
+  FORMAT_VERSION,
+  sealSummary,
+  type SnapshotPurpose,
+  type SnapshotSummary,
+  type StreamSummary,
+} from './snapshot-summary.js';
+import type { RecordStream } from './record-stream.js';
+import { VaultReader, type VaultDeps } from './vault-reader.js';
+
+export interface SnapshotProgress {
+  readonly component: string;
+  readonly items: number;
+  readonly logicalBytes: number;
+  readonly storedBytes: number;
+}
+
+export interface WriteSnapshotRequest {
+  readonly component: string;
+  readonly snapshotId: string;
+  readonly purpose: SnapshotPurpose;
+  /** `full` ignores the parent and stores every record anew. */
+  readonly type: 'full' | 'incremental';
+  readonly recoveryPointId: string | null;
+  readonly parent: SnapshotSummary | null;
+  readonly streams: readonly RecordStream[];
+  readonly labels?: Record<string, string>;
+  readonly onProgress?: (p: SnapshotProgress) => void;
+}
+
+export interface SnapshotWriterOptions {
+  readonly packTargetBytes?: number;
+  readonly packsInFlight?: number;
+  readonly clock: Clock;
+}
+
+interface Location {
+  readonly packId: string;
+  readonly position: number;
+}
+
+/**
+ * Accumulates new records into packs and uploads them with bounded concurrency. Records are copied
+ * into the pack's own buffer so the reader's chunks are released at once; memory is bounded by
+ * (packs in flight + 1) pack buffers.
+ */
+class PackWriter {
+  private id = newPackId();
+  private buffer: Buffer;
+  private entries: { key: Buffer; digest: Buffer; length: number }[] = [];
+  private bytes = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  readonly written: string[] = [];
+  storedBytes = 0;
+
+  constructor(
+    private readonly deps: VaultDeps,
+    private readonly component: string,
+    private readonly key: SnapshotKey,
+    private readonly targetBytes: number,
+    private readonly maxInFlight: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(targetBytes + (targetBytes >> 2));
+  }
+
+  /** Adds a record and returns where it will live. */
+  add(key: Buffer, digest: Buffer, body: Buffer): Location {
+    const location = { packId: this.id, position: this.entries.length };
+    if (this.bytes + body.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.bytes + body.length));
+      this.buffer.copy(grown, 0, 0, this.bytes);
+      this.buffer = grown;
+    }
+    body.copy(this.buffer, this.bytes);
+    this.entries.push({ key: Buffer.from(key), digest, length: body.length });
+    this.bytes += body.length;
+    return location;
+  }
+
+  get full(): boolean {
+    return this.bytes >= this.targetBytes;
+  }
+
+  /** Seals the current pack and starts its upload; waits while too many are in flight. */
+  async rotate(): Promise<void> {
+    if (this.entries.length === 0) return;
+    const id = this.id;
+    const data = this.buffer.subarray(0, this.bytes);
+    const entries = this.entries;
+    this.id = newPackId();
+    this.buffer = Buffer.allocUnsafe(this.targetBytes + (this.targetBytes >> 2));
+    this.entries = [];
+    this.bytes = 0;
+    const task = this.upload(id, data, entries).catch((err: unknown) => {
+      this.failure ??= asError(err);
+    });
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
+  async finish(): Promise<void> {
+    await this.rotate();
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
+  private async upload(id: string, data: Buffer, entries: { key: Buffer; digest: Buffer; length: number }[]): Promise<void> {
+    const [packData, indexData] = await Promise.all([
+      this.deps.compressor.compress(data),
+      this.deps.compressor.compress(encodePackIndex(entries)),
+    ]);
+    const pack = sealObject(SealedKind.Pack, id, this.key, packData);
+    const index = sealObject(SealedKind.PackIndex, id, this.key, indexData);
+    // The index goes last: an index present means its pack is complete.
+    await this.deps.store.put(vaultLayout.pack(this.component, id), pack);
+    await this.deps.store.put(vaultLayout.packIndex(this.component, id), index);
+    this.storedBytes += pack.length + index.length;
+    this.written.push(id);
+  }
+}
+
+export class SnapshotWriter {
+  private readonly reader: VaultReader;
+  private readonly packTargetBytes: number;
+  private readonly packsInFlight: number;
+
+  constructor(
+    private readonly deps: VaultDeps & { readonly keys: KeyService },
+    private readonly options: SnapshotWriterOptions,
+  ) {
+    this.reader = new VaultReader(deps);
+    this.packTargetBytes = options.packTargetBytes ?? 4 * 1024 * 1024;
+    this.packsInFlight = options.packsInFlight ?? 2;
+  }
+
+  async write(req: WriteSnapshotRequest): Promise<SnapshotSummary> {
+    const context = { backupId: req.snapshotId, component: req.component };
+    const dataKey = await this.deps.keys.generateDataKey(context);
+    const key: SnapshotKey = { ...dataKey, context };
+    const known = req.type === 'incremental' && req.parent ? await this.knownRecords(req.parent) : new Map<string, Location>();
+    const parentChunks = new Set(req.parent?.streams.flatMap((s) => s.manifestChunks) ?? []);
+    const packs = new PackWriter(this.deps, req.component, key, this.packTargetBytes, this.packsInFlight);
+    const referencedPacks = new Set<string>();
+    const newChunks = new Set<string>();
+    let chunkBytes = 0;
+    let items = 0;
+    let logicalBytes = 0;
+    const streams: StreamSummary[] = [];
+
+    for (const stream of req.streams) {
+      const runs = new RunBuilder();
+      const digest = new ContentDigest();
+      let streamBytes = 0;
+      for await (const batch of stream.read()) {
+        for (const record of batch) {
+          const recordDigest = sha256(record.body);
+          digest.add(record.key, recordDigest);
+          const digestKey = recordDigest.toString('latin1');
+          let location = known.get(digestKey);
+          if (!location) {
+            location = packs.add(record.key, recordDigest, record.body);
+            known.set(digestKey, location);
+          }
+          referencedPacks.add(location.packId);
+          runs.add(location.packId, location.position);
+          streamBytes += record.body.length;
+        }
+        items += batch.length;
+        if (packs.full) await packs.rotate();
+        req.onProgress?.({ component: req.component, items, logicalBytes: logicalBytes + streamBytes, storedBytes: packs.storedBytes + chunkBytes });
+      }
+      logicalBytes += streamBytes;
+      const chunkIds: string[] = [];
+      for (const plain of chunkRuns(runs.finish())) {
+        const id = computeChunkId(plain);
+        chunkIds.push(id);
+        if (parentChunks.has(id) || newChunks.has(id)) continue;
+        const sealed = sealObject(SealedKind.ManifestChunk, id, key, await this.deps.compressor.compress(plain));
+        await this.deps.store.put(vaultLayout.manifestChunk(req.component, id), sealed);
+        newChunks.add(id);
+        chunkBytes += sealed.length;
+      }
+      streams.push({
+        source: stream.descriptor,
+        itemCount: digest.count,
+        contentDigest: digest.value(),
+        logicalBytes: streamBytes,
+        manifestChunks: chunkIds,
+      });
+    }
+    await packs.finish();
+
+    const summary: SnapshotSummary = {
+      formatVersion: FORMAT_VERSION,
+      snapshotId: req.snapshotId,
+      component: req.component,
+      purpose: req.purpose,
+      type: req.type,
+      recoveryPointId: req.recoveryPointId,
+      createdAt: this.options.clock.now().toISOString(),
+      parentSnapshotId: req.parent?.snapshotId ?? null,
+      key: { wrapped: key.wrapped.toString('base64'), keyId: key.keyId, context },
+      streams,
+      packs: [...referencedPacks].sort(),
+      newPacks: [...packs.written].sort(),
+      newManifestChunks: [...newChunks],
+      itemCount: items,
+      contentDigest: combineDigests(streams.map((s) => s.contentDigest)),
+      logicalBytes,
+      storedBytes: packs.storedBytes + chunkBytes,
+      labels: req.labels ?? {},
+    };
+    await this.deps.store.put(vaultLayout.snapshotSummary(req.component, req.snapshotId), sealSummary(summary, key.plaintext));
+    return summary;
+  }
+
+  /** Every digest the parent references, with where it is stored. */
+  private async knownRecords(parent: SnapshotSummary): Promise<Map<string, Location>> {
+    const known = new Map<string, Location>();
+    const indexes = await Promise.all(parent.packs.map((id) => this.reader.readPackIndex(parent.component, id)));
+    parent.packs.forEach((packId, i) => {
+      (indexes[i] ?? []).forEach((entry, position) => {
+        known.set(entry.digest.toString('latin1'), { packId, position });
+      });
+    });
+    return known;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Every object-store key of the vault is built here and nowhere else. Data is grouped per
+ * component so that pruning and scratch restores work on one component's prefix.
+ *
+ *   components/<component>/packs/<aa>/<packId>      sealed pack: zstd(records), AES-256-GCM
+ *   components/<component>/indexes/<packId>         sealed pack index: key, digest, offset, length
+ *   components/<component>/manifests/<chunkId>      sealed manifest chunk (runs), id = sha256(plain)
+ *   components/<component>/snapshots/<snapshotId>.json   authenticated snapshot summary
+ *   recovery-points/<recoveryPointId>.json          the run over all components (catalog rebuild)
+ */
+
+export const vaultLayout = {
+  componentPrefix: (component: string): string => `components/${component}/`,
+  pack: (component: string, packId: string): string => `components/${component}/packs/${packId.slice(0, 2)}/${packId}`,
+  packsPrefix: (component: string): string => `components/${component}/packs/`,
+  packIndex: (component: string, packId: string): string => `components/${component}/indexes/${packId}`,
+  indexesPrefix: (component: string): string => `components/${component}/indexes/`,
+  manifestChunk: (component: string, chunkId: string): string => `components/${component}/manifests/${chunkId}`,
+  manifestsPrefix: (component: string): string => `components/${component}/manifests/`,
+  snapshotSummary: (component: string, snapshotId: string): string =>
+    `components/${component}/snapshots/${snapshotId}.json`,
+  snapshotsPrefix: (component: string): string => `components/${component}/snapshots/`,
+  componentsPrefix: 'components/',
+  recoveryPoint: (recoveryPointId: string): string => `recovery-points/${recoveryPointId}.json`,
+  recoveryPointsPrefix: 'recovery-points/',
+} as const;
+
+/** The pack id at the end of a pack or index key. */
+export function packIdOfKey(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,563 @@
+/**
+ * BackupManager: recovery points over the whole plan, single-component snapshots, verification,
+ * restores of snapshots into the live components, retention and prune, catalog rebuild. It drives
+ * the snapshot engine (`src/core/snapshot`) through the ports and keeps the catalog in step.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { semanticsOf } from '../components/index.js';
+import { snapshotView, type StreamRecordSource } from '../components/snapshot-view.js';
+import type { ComponentSources, LiveStream } from '../adapters/component-sources.js';
+import {
+  isSelectable,
+  newId,
+  type Catalog,
+  type CheckResult,
+  type RecoveryPointRecord,
+  type RecoveryPointStatus,
+  type SnapshotMeta,
+  type SnapshotRef,
+} from '../core/catalog.js';
+import { IntegrityError, NotFoundError, ConflictError, WingError } from '../core/errors.js';
+import { componentByName, restoreOrder, type ComponentPlan, type Plan } from '../core/plan.js';
+import type { Clock } from '../core/ports.js';
+import { decideRetention, type RetentionDecision } from '../core/retention.js';
+import { withLock, type RollbackLock } from '../core/rollback-lock.js';
+import { SnapshotReader } from '../core/snapshot/snapshot-reader.js';
+import {
+  SnapshotRestorer,
+  type RestoreCheckpoint,
+  type RestoreMode,
+  type RestoreProgress,
+  type RestoreStreamResult,
+  type StreamVerification,
+} from '../core/snapshot/snapshot-restorer.js';
+import type { SnapshotPurpose, SnapshotSummary } from '../core/snapshot/snapshot-summary.js';
+import { SnapshotVerifier, type VerifyProblem } from '../core/snapshot/snapshot-verifier.js';
+import { SnapshotWriter, type SnapshotProgress } from '../core/snapshot/snapshot-writer.js';
+import { VaultReader, type VaultDeps } from '../core/snapshot/vault-reader.js';
+import { vaultLayout } from '../core/vault-layout.js';
+
+export interface RunOwner {
+  readonly host: string;
+  readonly pid: number;
+}
+
+export interface BackupManagerDeps {
+  readonly plan: Plan;
+  readonly catalog: Catalog;
+  readonly vault: VaultDeps;
+  readonly sources: ComponentSources;
+  readonly lock: RollbackLock;
+  readonly clock: Clock;
+  /** This process, recorded on in-progress runs. */
+  readonly owner?: RunOwner;
+  /** Whether the owner of an in-progress run is still running (locally: is the pid alive). */
+  readonly isOwnerAlive?: (owner: RunOwner) => boolean;
+}
+
+export type BackupProgress = SnapshotProgress & { readonly phase: 'snapshot' | 'check' | 'verify' };
+
+export interface CreateRecoveryPointOptions {
+  readonly type?: 'full' | 'incremental';
+  /** Backdates the point (demo history); the lease still follows the real clock. */
+  readonly at?: Date;
+  readonly labels?: Record<string, string>;
+  readonly onProgress?: (p: BackupProgress) => void;
+}
+
+export interface VerifyOutcome {
+  readonly recoveryPointId: string;
+  readonly ok: boolean;
+  readonly problems: VerifyProblem[];
+  readonly status: RecoveryPointStatus;
+}
+
+export interface ComponentRestoreResult {
+  readonly component: string;
+  readonly snapshotId: string;
+  readonly streams: RestoreStreamResult[];
+  readonly verification: StreamVerification[];
+  readonly written: number;
+  readonly deleted: number;
+  readonly restoreMs: number;
+  readonly verifyMs: number;
+  readonly verified: boolean;
+}
+
+export interface RetentionReport {
+  readonly dryRun: boolean;
+  readonly decisions: RetentionDecision[];
+  readonly deletedRecoveryPoints: string[];
+  readonly deletedSnapshots: string[];
+  readonly deletedObjects: number;
+  readonly freedBytes: number;
+}
+
+const LEASE_MS = 10 * 60_000;
+const SIDE_SNAPSHOT_DAYS = 7;
+
+function random(): string {
+  return randomBytes(3).toString('hex');
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class BackupManager {
+  private readonly reader: VaultReader;
+  private readonly owner: RunOwner;
+
+  constructor(private readonly deps: BackupManagerDeps) {
+    this.reader = new VaultReader(deps.vault);
+    this.owner = deps.owner ?? { host: hostname(), pid: process.pid };
+  }
+
+  get plan(): Plan {
+    return this.deps.plan;
+  }
+
+  /** Newest first. */
+  async listRecoveryPoints(): Promise<RecoveryPointRecord[]> {
+    return (await this.deps.catalog.listRecoveryPoints()).reverse();
+  }
+
+  async getRecoveryPoint(recoveryPointId: string): Promise<RecoveryPointRecord> {
+    const point = await this.deps.catalog.getRecoveryPoint(recoveryPointId);
+    if (!point) throw new NotFoundError(`no recovery point ${recoveryPointId}: run "npx wing backup:list" to see the points that exist`);
+    return point;
+  }
+
+  /** Takes a recovery point: one snapshot per component, then the cross-component checks, then verification. */
+  async createRecoveryPoint(options: CreateRecoveryPointOptions = {}): Promise<RecoveryPointRecord> {
+    const createdAt = options.at ?? this.deps.clock.now();
+    const recoveryPointId = newId('rp', createdAt, random());
+    const type = options.type ?? 'incremental';
+    const base: RecoveryPointRecord = {
+      recoveryPointId,
+      createdAt: createdAt.toISOString(),
+      completedAt: null,
+      type,
+      status: 'InProgress',
+      verifiedAt: null,
+      snapshots: [],
+      checks: [],
+      labels: options.labels ?? {},
+      lastDrill: null,
+      owner: this.owner,
+      leaseUntil: new Date(this.deps.clock.now().getTime() + LEASE_MS).toISOString(),
+      error: null,
+    };
+    await this.deps.catalog.putRecoveryPoint(base);
+    const heartbeat = setInterval(() => {
+      this.deps.catalog
+        .putRecoveryPoint({ ...base, leaseUntil: new Date(this.deps.clock.now().getTime() + LEASE_MS).toISOString() })
+        .catch(() => undefined);
+    }, LEASE_MS / 4);
+    heartbeat.unref();
+
+    const summaries: SnapshotSummary[] = [];
+    const failures: string[] = [];
+    try {
+      for (const component of restoreOrder(this.deps.plan)) {
+        try {
+          summaries.push(
+            await this.snapshotComponent(component, {
+              purpose: 'recovery-point',
+              type,
+              recoveryPointId,
+              at: createdAt,
+              labels: options.labels ?? {},
+              onProgress: (p) => options.onProgress?.({ ...p, phase: 'snapshot' }),
+            }),
+          );
+        } catch (err) {
+          failures.push(`${component.name}: ${errorMessage(err)}`);
+        }
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    const snapshots: SnapshotRef[] = summaries.map((s) => ({
+      component: s.component,
+      snapshotId: s.snapshotId,
+      items: s.itemCount,
+      bytes: s.storedBytes,
+      logicalBytes: s.logicalBytes,
+    }));
+    let status: RecoveryPointStatus;
+    let checks: CheckResult[] = [];
+    let verifiedAt: string | null = null;
+    const errors = [...failures];
+    if (summaries.length === 0) status = 'Failed';
+    else if (failures.length > 0) status = 'PartiallyFailed';
+    else {
+      options.onProgress?.({ component: '*', items: 0, logicalBytes: 0, storedBytes: 0, phase: 'check' });
+      checks = await this.crossComponentChecks(summaries);
+      status = checks.every((c) => c.ok) ? 'Completed' : 'Inconsistent';
+    }
+    if (summaries.length > 0) {
+      options.onProgress?.({ component: '*', items: 0, logicalBytes: 0, storedBytes: 0, phase: 'verify' });
+      const problems = await this.verifySummaries(summaries);
+      if (problems.length === 0) verifiedAt = this.deps.clock.now().toISOString();
+      else {
+        status = 'Corrupt';
+        errors.push(...problems.map((p) => p.message));
+      }
+    }
+    const point: RecoveryPointRecord = {
+      ...base,
+      completedAt: this.deps.clock.now().toISOString(),
+      status,
+      verifiedAt,
+      snapshots,
+      checks,
+      owner: null,
+      leaseUntil: null,
+      error: errors.length > 0 ? errors.join('; ') : null,
+    };
+    await this.deps.vault.store.put(vaultLayout.recoveryPoint(recoveryPointId), Buffer.from(JSON.stringify(point)));
+    await this.deps.catalog.putRecoveryPoint(point);
+    return point;
+  }
+
+  /** A snapshot of one component outside a recovery point (`backup:create --component`, safety snapshots). */
+  async createComponentSnapshot(
+    componentName: string,
+    options: { purpose?: Exclude<SnapshotPurpose, 'recovery-point'>; type?: 'full' | 'incremental'; labels?: Record<string, string>; onProgress?: (p: SnapshotProgress) => void } = {},
+  ): Promise<SnapshotMeta> {
+    const component = componentByName(this.deps.plan, componentName);
+    const summary = await this.snapshotComponent(component, {
+      purpose: options.purpose ?? 'component',
+      type: options.type ?? 'incremental',
+      recoveryPointId: null,
+      at: this.deps.clock.now(),
+      labels: options.labels ?? {},
+      onProgress: options.onProgress,
+    });
+    const problems = await this.verifySummaries([summary]);
+    if (problems.length > 0) throw new IntegrityError(problems.map((p) => p.message).join('; '), problems[0]?.objectKey);
+    const meta = { ...this.metaOf(summary), verifiedAt: this.deps.clock.now().toISOString() };
+    await this.deps.catalog.putSnapshot(meta);
+    return meta;
+  }
+
+  private async snapshotComponent(
+    component: ComponentPlan,
+    options: {
+      purpose: SnapshotPurpose;
+      type: 'full' | 'incremental';
+      recoveryPointId: string | null;
+      at: Date;
+      labels: Record<string, string>;
+      onProgress: ((p: SnapshotProgress) => void) | undefined;
+    },
+  ): Promise<SnapshotSummary> {
+    const parentMeta = (await this.deps.catalog.listSnapshots(component.name)).filter((s) => s.status === 'Completed').at(-1);
+    const parent = parentMeta ? await this.reader.readSummary(component.name, parentMeta.snapshotId).catch(() => null) : null;
+    const streams = await this.deps.sources.streams(component);
+    // The summary carries the point's time, which differs from the clock for backdated demo history.
+    const writer = new SnapshotWriter(this.deps.vault, { clock: { now: () => options.at }, packTargetBytes: this.deps.plan.packTargetBytes });
+    const summary = await writer.write({
+      component: component.name,
+      snapshotId: newId('snap', options.at, `${component.name}-${random()}`),
+      purpose: options.purpose,
+      type: parent ? options.type : 'full',
+      recoveryPointId: options.recoveryPointId,
+      parent,
+      streams,
+      labels: options.labels,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    if (options.purpose === 'recovery-point') await this.deps.catalog.putSnapshot(this.metaOf(summary));
+    return summary;
+  }
+
+  private metaOf(summary: SnapshotSummary): SnapshotMeta {
+    return {
+      snapshotId: summary.snapshotId,
+      component: summary.component,
+      purpose: summary.purpose,
+      type: summary.type,
+      createdAt: summary.createdAt,
+      recoveryPointId: summary.recoveryPointId,
+      parentSnapshotId: summary.parentSnapshotId,
+      itemCount: summary.itemCount,
+      contentDigest: summary.contentDigest,
+      logicalBytes: summary.logicalBytes,
+      storedBytes: summary.storedBytes,
+      status: 'Completed',
+      verifiedAt: null,
+      labels: summary.labels,
+    };
+  }
+
+  /** Runs every component's checks on the snapshots of one run. */
+  private async crossComponentChecks(summaries: readonly SnapshotSummary[]): Promise<CheckResult[]> {
+    const byComponent = new Map(summaries.map((s) => [s.component, s]));
+    const reader = new SnapshotReader(this.reader);
+    const source: StreamRecordSource = {
+      async *records(component, type) {
+        const summary = byComponent.get(component);
+        if (!summary) return;
+        for (const stream of summary.streams) {
+          if (stream.source.type !== type) continue;
+          for await (const batch of reader.streamRecords(summary, stream)) for (const r of batch) yield r.body;
+        }
+      },
+    };
+    const view = snapshotView(source);
+    const results: CheckResult[] = [];
+    for (const component of this.deps.plan.components) {
+      const semantics = semanticsOf(component.kind);
+      if (!semantics || !byComponent.has(component.name)) continue;
+      try {
+        results.push(...(await semantics.check(view, component, this.deps.plan)));
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        results.push({ name: 'readable', component: component.name, ok: false, detail: err.message });
+      }
+    }
+    return results;
+  }
+
+  private async verifySummaries(summaries: readonly SnapshotSummary[]): Promise<VerifyProblem[]> {
+    const verifier = new SnapshotVerifier(this.reader);
+    const problems: VerifyProblem[] = [];
+    for (const s of summaries) problems.push(...(await verifier.verify(s)));
+    return problems;
+  }
+
+  /** Decrypts and re-hashes everything a point references; marks it Corrupt or clears Corrupt. */
+  async verifyRecoveryPoint(recoveryPointId: string, verifier = new SnapshotVerifier(this.reader)): Promise<VerifyOutcome> {
+    const point = await this.getRecoveryPoint(recoveryPointId);
+    const problems: VerifyProblem[] = [];
+    for (const ref of point.snapshots) {
+      const found = await verifier.verifyById(ref.component, ref.snapshotId);
+      problems.push(...found);
+      if (found.length === 0) {
+        const summary = await this.reader.readSummary(ref.component, ref.snapshotId);
+        if (summary.itemCount !== ref.items || summary.recoveryPointId !== recoveryPointId) {
+          problems.push({
+            snapshotId: ref.snapshotId,
+            objectKey: vaultLayout.snapshotSummary(ref.component, ref.snapshotId),
+            message: `snapshot ${ref.snapshotId} does not match the catalog`,
+          });
+        }
+      }
+    }
+    const now = this.deps.clock.now().toISOString();
+    let updated: RecoveryPointRecord;
+    if (problems.length > 0) {
+      updated = {
+        ...point,
+        status: 'Corrupt',
+        statusBeforeCorrupt: point.status === 'Corrupt' ? (point.statusBeforeCorrupt ?? null) : point.status,
+        error: problems.map((p) => p.message).join('; '),
+      };
+    } else {
+      const status = point.status === 'Corrupt' ? (point.statusBeforeCorrupt ?? 'Completed') : point.status;
+      updated = { ...point, status, statusBeforeCorrupt: null, verifiedAt: now, error: status === 'Completed' ? null : point.error };
+    }
+    await this.deps.catalog.putRecoveryPoint(updated);
+    return { recoveryPointId, ok: problems.length === 0, problems, status: updated.status };
+  }
+
+  /** Verifies every point (Corrupt ones too), sharing pack checks between them. */
+  async verifyAll(): Promise<VerifyOutcome[]> {
+    const verifier = new SnapshotVerifier(this.reader);
+    const outcomes: VerifyOutcome[] = [];
+    for (const point of await this.listRecoveryPoints()) {
+      if (point.status === 'InProgress' || point.status === 'Failed') continue;
+      outcomes.push(await this.verifyRecoveryPoint(point.recoveryPointId, verifier));
+    }
+    return outcomes;
+  }
+
+  /** The newest selectable point at least `hours` old (0: the newest), or undefined. */
+  async selectRecoveryPoint(hours: number): Promise<RecoveryPointRecord | undefined> {
+    const cutoff = this.deps.clock.now().getTime() - hours * 3_600_000;
+    return (await this.listRecoveryPoints()).find((p) => isSelectable(p) && new Date(p.createdAt).getTime() <= cutoff);
+  }
+
+  /**
+   * Restores one component snapshot into the live component and verifies the result. The caller
+   * holds the rollback lock.
+   */
+  async restoreSnapshot(
+    componentName: string,
+    snapshotId: string,
+    options: { mode: RestoreMode; onProgress?: (component: string, p: RestoreProgress) => void; checkpointFor?: (stream: number) => RestoreCheckpoint },
+  ): Promise<ComponentRestoreResult> {
+    const component = componentByName(this.deps.plan, componentName);
+    const summary = await this.reader.readSummary(component.name, snapshotId);
+    const live = await this.deps.sources.streams(component);
+    const restorer = new SnapshotRestorer(this.reader);
+    const streams: RestoreStreamResult[] = [];
+    const verification: StreamVerification[] = [];
+    for (const [i, stream] of summary.streams.entries()) {
+      const target = this.matchTarget(live, stream.source.name, component.name);
+      streams.push(
+        await restorer.restoreStream(summary, stream, target, {
+          mode: options.mode,
+          ...(options.onProgress ? { onProgress: (p: RestoreProgress) => options.onProgress?.(component.name, p) } : {}),
+          ...(options.checkpointFor ? { checkpoint: options.checkpointFor(i) } : {}),
+        }),
+      );
+    }
+    for (const [i, stream] of summary.streams.entries()) {
+      const target = live[i] ?? this.matchTarget(live, stream.source.name, component.name);
+      verification.push(await restorer.verifyStream(stream, target));
+    }
+    return {
+      component: component.name,
+      snapshotId,
+      streams,
+      verification,
+      written: streams.reduce((n, s) => n + s.written, 0),
+      deleted: streams.reduce((n, s) => n + s.deleted, 0),
+      restoreMs: streams.reduce((n, s) => n + s.restoreMs, 0),
+      verifyMs: verification.reduce((n, v) => n + v.verifyMs, 0),
+      verified: verification.every((v) => v.ok),
+    };
+  }
+
+  private matchTarget(live: readonly LiveStream[], sourceName: string, component: string): LiveStream {
+    const target = live.find((l) => l.descriptor.name === sourceName);
+    if (!target) throw new WingError(`component ${component} no longer has the source ${sourceName} its snapshot was taken from`);
+    return target;
+  }
+
+  /** Restores a whole recovery point in dependency order (the rollback state machine does the same, step by step). */
+  async restoreRecoveryPoint(
+    recoveryPointId: string,
+    options: { mode: RestoreMode; onProgress?: (component: string, p: RestoreProgress) => void },
+  ): Promise<ComponentRestoreResult[]> {
+    const point = await this.getRecoveryPoint(recoveryPointId);
+    if (point.status === 'Corrupt') throw new IntegrityError(`recovery point ${recoveryPointId} is Corrupt: verify it again or choose another`);
+    const results: ComponentRestoreResult[] = [];
+    for (const component of restoreOrder(this.deps.plan)) {
+      const ref = point.snapshots.find((s) => s.component === component.name);
+      if (!ref) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${component.name}`);
+      results.push(await this.restoreSnapshot(component.name, ref.snapshotId, options));
+    }
+    return results;
+  }
+
+  private isLive(point: RecoveryPointRecord): boolean {
+    if (point.status !== 'InProgress') return false;
+    if (point.leaseUntil && new Date(point.leaseUntil).getTime() < this.deps.clock.now().getTime()) return false;
+    if (point.owner && point.owner.host === this.owner.host && this.deps.isOwnerAlive) return this.deps.isOwnerAlive(point.owner);
+    return true;
+  }
+
+  /** Applies the retention policy and prunes what no kept snapshot references, under the rollback lock. */
+  async applyRetention(options: { dryRun: boolean; lockOwner?: string }): Promise<RetentionReport> {
+    const points = await this.deps.catalog.listRecoveryPoints();
+    const decisions = decideRetention(points, this.deps.plan.retention, this.deps.clock.now(), (p) => this.isLive(p));
+    if (options.dryRun) {
+      return { dryRun: true, decisions, deletedRecoveryPoints: decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId), deletedSnapshots: [], deletedObjects: 0, freedBytes: 0 };
+    }
+    const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
+    return withLock(this.deps.lock, owner, 'retention', async () => {
+      if (points.some((p) => this.isLive(p))) {
+        throw new ConflictError('a backup is being taken: retention runs after it finishes');
+      }
+      const doomed = new Set(decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId));
+      const deletedSnapshots: string[] = [];
+      for (const point of points) {
+        if (!doomed.has(point.recoveryPointId)) continue;
+        for (const ref of point.snapshots) {
+          await this.deps.vault.store.delete([vaultLayout.snapshotSummary(ref.component, ref.snapshotId)]);
+          await this.deps.catalog.deleteSnapshot(ref.component, ref.snapshotId);
+          deletedSnapshots.push(ref.snapshotId);
+        }
+        await this.deps.vault.store.delete([vaultLayout.recoveryPoint(point.recoveryPointId)]);
+        await this.deps.catalog.deleteRecoveryPoint(point.recoveryPointId);
+      }
+      const keptPoints = new Set(points.filter((p) => !doomed.has(p.recoveryPointId)).map((p) => p.recoveryPointId));
+      const sideCutoff = this.deps.clock.now().getTime() - SIDE_SNAPSHOT_DAYS * 86_400_000;
+      const { deletedObjects, freedBytes, deleted } = await this.prune(keptPoints, sideCutoff);
+      deletedSnapshots.push(...deleted);
+      return { dryRun: false, decisions, deletedRecoveryPoints: [...doomed], deletedSnapshots, deletedObjects, freedBytes };
+    });
+  }
+
+  /**
+   * Deletes every object no kept snapshot references. A summary is kept when its recovery point is
+   * kept, or, for a component or safety snapshot, while it is younger than seven days or the newest
+   * of its component. A summary of a point that no longer exists (a crashed run) goes.
+   */
+  private async prune(keptPoints: Set<string>, sideCutoff: number): Promise<{ deletedObjects: number; freedBytes: number; deleted: string[] }> {
+    const objects = new Map<string, number>();
+    for await (const o of this.deps.vault.store.list(vaultLayout.componentsPrefix)) objects.set(o.key, o.size);
+    const summaries: SnapshotSummary[] = [];
+    const newestSide = new Map<string, string>();
+    const unreadable: string[] = [];
+    for (const key of objects.keys()) {
+      const m = /^components\/([^/]+)\/snapshots\/(.+)\.json$/.exec(key);
+      if (!m?.[1] || !m[2]) continue;
+      try {
+        const s = await this.reader.readSummary(m[1], m[2]);
+        summaries.push(s);
+        if (s.purpose !== 'recovery-point' && (newestSide.get(s.component) ?? '') < s.snapshotId) newestSide.set(s.component, s.snapshotId);
+      } catch {
+        unreadable.push(key);
+      }
+    }
+    if (unreadable.length > 0) {
+      // Never prune from a partial view: a damaged summary might be the only reference to live data.
+      throw new IntegrityError(`cannot prune: unreadable snapshot summary ${unreadable[0] ?? ''}; run "npx wing backup:verify --all"`, unreadable[0]);
+    }
+    const keep = (s: SnapshotSummary): boolean => {
+      if (s.purpose === 'recovery-point') return s.recoveryPointId !== null && keptPoints.has(s.recoveryPointId);
+      return new Date(s.createdAt).getTime() >= sideCutoff || newestSide.get(s.component) === s.snapshotId;
+    };
+    const referenced = new Set<string>();
+    const deleted: string[] = [];
+    const toDelete: string[] = [];
+    for (const s of summaries) {
+      if (keep(s)) {
+        referenced.add(vaultLayout.snapshotSummary(s.component, s.snapshotId));
+        for (const p of s.packs) {
+          referenced.add(vaultLayout.pack(s.component, p));
+          referenced.add(vaultLayout.packIndex(s.component, p));
+        }
+        for (const stream of s.streams) for (const c of stream.manifestChunks) referenced.add(vaultLayout.manifestChunk(s.component, c));
+      } else {
+        deleted.push(s.snapshotId);
+        await this.deps.catalog.deleteSnapshot(s.component, s.snapshotId);
+      }
+    }
+    let freedBytes = 0;
+    for (const [key, size] of objects) {
+      if (referenced.has(key)) continue;
+      toDelete.push(key);
+      freedBytes += size;
+    }
+    await this.deps.vault.store.delete(toDelete);
+    return { deletedObjects: toDelete.length, freedBytes, deleted };
+  }
+
+  /** Rebuilds the catalog from the vault alone: authenticated summaries and recovery-point records. */
+  async rebuildCatalog(): Promise<{ recoveryPoints: number; snapshots: number }> {
+    const summaries: SnapshotSummary[] = [];
+    for await (const o of this.deps.vault.store.list(vaultLayout.componentsPrefix)) {
+      const m = /^components\/([^/]+)\/snapshots\/(.+)\.json$/.exec(o.key);
+      if (m?.[1] && m[2]) summaries.push(await this.reader.readSummary(m[1], m[2]));
+    }
+    for (const s of summaries) await this.deps.catalog.putSnapshot(this.metaOf(s));
+    let recoveryPoints = 0;
+    for await (const o of this.deps.vault.store.list(vaultLayout.recoveryPointsPrefix)) {
+      const stored = JSON.parse((await this.deps.vault.store.get(o.key)).toString('utf8')) as RecoveryPointRecord;
+      // The summaries are authenticated; the point's list of snapshots must agree with them.
+      const own = summaries.filter((s) => s.recoveryPointId === stored.recoveryPointId);
+      const agrees = stored.snapshots.every((ref) => own.some((s) => s.snapshotId === ref.snapshotId && s.itemCount === ref.items));
+      await this.deps.catalog.putRecoveryPoint(agrees ? stored : { ...stored, status: 'Corrupt', error: 'recovery point record disagrees with its snapshot summaries' });
+      recoveryPoints += 1;
+    }
+    return { recoveryPoints, snapshots: summaries.length };
+  }
+}
