@@ -58,6 +58,8 @@ export interface RecoveryPointRecord {
   readonly error: string | null;
   /** The status a Corrupt point had before; a later verification that passes restores it. */
   readonly statusBeforeCorrupt?: RecoveryPointStatus | null;
+  /** The wrapped key that signs the vault's copy of this record. */
+  readonly key?: { readonly wrapped: string; readonly keyId: string; readonly context: { readonly backupId: string; readonly component: string } };
 }
 
 export interface SnapshotMeta {

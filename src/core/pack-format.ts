@@ -13,11 +13,45 @@ import { ByteReader, ByteWriter } from './varint.js';
 
 export const PACK_ID_BYTES = 16;
 
-export interface PackIndexEntry {
-  readonly key: Buffer;
-  readonly digest: Buffer;
-  readonly offset: number;
-  readonly length: number;
+/**
+ * A decoded pack index, held compactly (one buffer of keys, one of digests, typed arrays of
+ * offsets) because a restore or an incremental backup keeps every index of a snapshot in memory.
+ */
+export class PackIndex {
+  constructor(
+    readonly count: number,
+    private readonly keyBytes: Buffer,
+    private readonly keyOffsets: Uint32Array,
+    private readonly digests: Buffer,
+    /** Record offsets within the pack, count + 1 entries (the last is the pack's length). */
+    private readonly offsets: Float64Array,
+  ) {}
+
+  key(i: number): Buffer {
+    return this.keyBytes.subarray(this.keyOffsets[i] ?? 0, this.keyOffsets[i + 1] ?? 0);
+  }
+
+  digest(i: number): Buffer {
+    return this.digests.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+  }
+
+  offset(i: number): number {
+    return this.offsets[i] ?? 0;
+  }
+
+  length(i: number): number {
+    return (this.offsets[i + 1] ?? 0) - (this.offsets[i] ?? 0);
+  }
+
+  /** Bytes of the pack's records from position `start` for `count` records. */
+  span(start: number, count: number): { readonly offset: number; readonly end: number } {
+    return { offset: this.offsets[start] ?? 0, end: this.offsets[start + count] ?? 0 };
+  }
+
+  /** Length of the decompressed pack this index describes. */
+  get packLength(): number {
+    return this.offsets[this.count] ?? 0;
+  }
 }
 
 export function newPackId(): string {
@@ -36,18 +70,22 @@ export function encodePackIndex(entries: readonly { key: Buffer; digest: Buffer;
   return w.toBuffer();
 }
 
-export function decodePackIndex(bytes: Buffer): PackIndexEntry[] {
+export function decodePackIndex(bytes: Buffer): PackIndex {
   const r = new ByteReader(bytes);
   const count = r.varint();
-  const entries: PackIndexEntry[] = [];
-  let offset = 0;
+  const keys: Buffer[] = [];
+  const keyOffsets = new Uint32Array(count + 1);
+  const digests = Buffer.allocUnsafe(count * DIGEST_BYTES);
+  const offsets = new Float64Array(count + 1);
+  let keyTotal = 0;
   for (let i = 0; i < count; i++) {
     const key = r.lengthPrefixed();
-    const digest = r.bytes(DIGEST_BYTES);
-    const length = r.varint();
-    entries.push({ key, digest, offset, length });
-    offset += length;
+    keys.push(key);
+    keyTotal += key.length;
+    keyOffsets[i + 1] = keyTotal;
+    r.bytes(DIGEST_BYTES).copy(digests, i * DIGEST_BYTES);
+    offsets[i + 1] = (offsets[i] ?? 0) + r.varint();
   }
   if (!r.done) throw new IntegrityError('pack index has trailing bytes');
-  return entries;
+  return new PackIndex(count, Buffer.concat(keys, keyTotal), keyOffsets, digests, offsets);
 }

@@ -33,6 +33,7 @@ import {
   type StreamVerification,
 } from '../core/snapshot/snapshot-restorer.js';
 import type { SnapshotPurpose, SnapshotSummary } from '../core/snapshot/snapshot-summary.js';
+import { openRecoveryPoint, recoveryPointKeyContext, signRecoveryPoint } from '../core/snapshot/recovery-point-document.js';
 import { SnapshotVerifier, type VerifyProblem } from '../core/snapshot/snapshot-verifier.js';
 import { SnapshotWriter, type SnapshotProgress } from '../core/snapshot/snapshot-writer.js';
 import { VaultReader, type VaultDeps } from '../core/snapshot/vault-reader.js';
@@ -114,6 +115,14 @@ export class BackupManager {
     this.owner = deps.owner ?? { host: hostname(), pid: process.pid };
   }
 
+  /**
+   * A reader with empty caches, one per operation: verification must read every object afresh,
+   * and a long-running process must not accumulate pack indexes.
+   */
+  private freshReader(): VaultReader {
+    return new VaultReader(this.deps.vault);
+  }
+
   get plan(): Plan {
     return this.deps.plan;
   }
@@ -134,6 +143,7 @@ export class BackupManager {
     const createdAt = options.at ?? this.deps.clock.now();
     const recoveryPointId = newId('rp', createdAt, random());
     const type = options.type ?? 'incremental';
+    const signing = await this.deps.vault.keys.generateDataKey(recoveryPointKeyContext(recoveryPointId));
     const base: RecoveryPointRecord = {
       recoveryPointId,
       createdAt: createdAt.toISOString(),
@@ -148,6 +158,7 @@ export class BackupManager {
       owner: this.owner,
       leaseUntil: new Date(this.deps.clock.now().getTime() + LEASE_MS).toISOString(),
       error: null,
+      key: { wrapped: signing.wrapped.toString('base64'), keyId: signing.keyId, context: recoveryPointKeyContext(recoveryPointId) },
     };
     await this.deps.catalog.putRecoveryPoint(base);
     const heartbeat = setInterval(() => {
@@ -218,8 +229,7 @@ export class BackupManager {
       leaseUntil: null,
       error: errors.length > 0 ? errors.join('; ') : null,
     };
-    await this.deps.vault.store.put(vaultLayout.recoveryPoint(recoveryPointId), Buffer.from(JSON.stringify(point)));
-    await this.deps.catalog.putRecoveryPoint(point);
+    await this.savePoint(point);
     return point;
   }
 
@@ -297,7 +307,7 @@ export class BackupManager {
   /** Runs every component's checks on the snapshots of one run. */
   private async crossComponentChecks(summaries: readonly SnapshotSummary[]): Promise<CheckResult[]> {
     const byComponent = new Map(summaries.map((s) => [s.component, s]));
-    const reader = new SnapshotReader(this.reader);
+    const reader = new SnapshotReader(this.freshReader());
     const source: StreamRecordSource = {
       async *records(component, type) {
         const summary = byComponent.get(component);
@@ -324,16 +334,28 @@ export class BackupManager {
   }
 
   private async verifySummaries(summaries: readonly SnapshotSummary[]): Promise<VerifyProblem[]> {
-    const verifier = new SnapshotVerifier(this.reader);
+    const verifier = new SnapshotVerifier(this.freshReader());
     const problems: VerifyProblem[] = [];
     for (const s of summaries) problems.push(...(await verifier.verify(s)));
     return problems;
   }
 
   /** Decrypts and re-hashes everything a point references; marks it Corrupt or clears Corrupt. */
-  async verifyRecoveryPoint(recoveryPointId: string, verifier = new SnapshotVerifier(this.reader)): Promise<VerifyOutcome> {
+  async verifyRecoveryPoint(recoveryPointId: string, verifier = new SnapshotVerifier(this.freshReader())): Promise<VerifyOutcome> {
     const point = await this.getRecoveryPoint(recoveryPointId);
     const problems: VerifyProblem[] = [];
+    const pointKey = vaultLayout.recoveryPoint(recoveryPointId);
+    try {
+      const stored = await this.readPointDocument(recoveryPointId);
+      const same = (a: readonly SnapshotRef[], b: readonly SnapshotRef[]): boolean =>
+        a.length === b.length && a.every((r, i) => r.snapshotId === b[i]?.snapshotId && r.items === b[i].items);
+      if (!same(stored.snapshots, point.snapshots)) {
+        problems.push({ snapshotId: recoveryPointId, objectKey: pointKey, message: `damaged object ${pointKey}: its snapshots differ from the catalog` });
+      }
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err;
+      problems.push({ snapshotId: recoveryPointId, objectKey: err.objectKey ?? pointKey, message: err.message });
+    }
     for (const ref of point.snapshots) {
       const found = await verifier.verifyById(ref.component, ref.snapshotId);
       problems.push(...found);
@@ -361,13 +383,36 @@ export class BackupManager {
       const status = point.status === 'Corrupt' ? (point.statusBeforeCorrupt ?? 'Completed') : point.status;
       updated = { ...point, status, statusBeforeCorrupt: null, verifiedAt: now, error: status === 'Completed' ? null : point.error };
     }
-    await this.deps.catalog.putRecoveryPoint(updated);
+    await this.savePoint(updated);
     return { recoveryPointId, ok: problems.length === 0, problems, status: updated.status };
+  }
+
+  /** Writes a point to the catalog and its signed copy to the vault. */
+  private async savePoint(point: RecoveryPointRecord): Promise<void> {
+    if (point.key) {
+      const dataKey = await this.reader.ring.unwrap(Buffer.from(point.key.wrapped, 'base64'), point.key.context);
+      await this.deps.vault.store.put(vaultLayout.recoveryPoint(point.recoveryPointId), signRecoveryPoint({ ...point, key: point.key }, dataKey));
+    }
+    await this.deps.catalog.putRecoveryPoint(point);
+  }
+
+  private async readPointDocument(recoveryPointId: string): Promise<RecoveryPointRecord> {
+    const storeKey = vaultLayout.recoveryPoint(recoveryPointId);
+    let bytes: Buffer;
+    try {
+      bytes = await this.deps.vault.store.get(storeKey);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new IntegrityError(`missing object ${storeKey}`, storeKey, { cause: err });
+      throw err;
+    }
+    const doc = await openRecoveryPoint(bytes, storeKey, this.reader.ring);
+    if (doc.recoveryPointId !== recoveryPointId) throw new IntegrityError(`damaged object ${storeKey}: holds ${doc.recoveryPointId}`, storeKey);
+    return doc;
   }
 
   /** Verifies every point (Corrupt ones too), sharing pack checks between them. */
   async verifyAll(): Promise<VerifyOutcome[]> {
-    const verifier = new SnapshotVerifier(this.reader);
+    const verifier = new SnapshotVerifier(this.freshReader());
     const outcomes: VerifyOutcome[] = [];
     for (const point of await this.listRecoveryPoints()) {
       if (point.status === 'InProgress' || point.status === 'Failed') continue;
@@ -394,7 +439,7 @@ export class BackupManager {
     const component = componentByName(this.deps.plan, componentName);
     const summary = await this.reader.readSummary(component.name, snapshotId);
     const live = await this.deps.sources.streams(component);
-    const restorer = new SnapshotRestorer(this.reader);
+    const restorer = new SnapshotRestorer(this.freshReader());
     const streams: RestoreStreamResult[] = [];
     const verification: StreamVerification[] = [];
     for (const [i, stream] of summary.streams.entries()) {
@@ -551,7 +596,8 @@ export class BackupManager {
     for (const s of summaries) await this.deps.catalog.putSnapshot(this.metaOf(s));
     let recoveryPoints = 0;
     for await (const o of this.deps.vault.store.list(vaultLayout.recoveryPointsPrefix)) {
-      const stored = JSON.parse((await this.deps.vault.store.get(o.key)).toString('utf8')) as RecoveryPointRecord;
+      const id = o.key.slice(vaultLayout.recoveryPointsPrefix.length).replace(/\.json$/, '');
+      const stored = await this.readPointDocument(id);
       // The summaries are authenticated; the point's list of snapshots must agree with them.
       const own = summaries.filter((s) => s.recoveryPointId === stored.recoveryPointId);
       const agrees = stored.snapshots.every((ref) => own.some((s) => s.snapshotId === ref.snapshotId && s.itemCount === ref.items));

@@ -124,6 +124,33 @@ describe('snapshot engine on the local services', () => {
     expect(again.status).toBe('Completed');
   });
 
+  it('detects a changed byte in every object a recovery point references, naming each', async () => {
+    const point = await env.runtime.backups.createRecoveryPoint();
+    const reader = new VaultReader({ store: env.runtime.vaultStore, keys: env.runtime.keys, compressor: new ZstdCompressor() });
+    const keys = [vaultLayout.recoveryPoint(point.recoveryPointId)];
+    for (const ref of point.snapshots) {
+      const summary = await reader.readSummary(ref.component, ref.snapshotId);
+      keys.push(vaultLayout.snapshotSummary(ref.component, ref.snapshotId));
+      for (const p of summary.packs) keys.push(vaultLayout.pack(ref.component, p), vaultLayout.packIndex(ref.component, p));
+      for (const stream of summary.streams) for (const c of stream.manifestChunks) keys.push(vaultLayout.manifestChunk(ref.component, c));
+    }
+    expect(keys.length).toBeGreaterThan(10);
+    let seed = 7;
+    for (const key of new Set(keys)) {
+      const original = await env.runtime.vaultStore.get(key);
+      const damaged = Buffer.from(original);
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const at = seed % damaged.length;
+      damaged[at] = (damaged[at] ?? 0) ^ (1 << (seed % 8));
+      await env.runtime.vaultStore.put(key, damaged);
+      const outcome = await env.runtime.backups.verifyRecoveryPoint(point.recoveryPointId);
+      await env.runtime.vaultStore.put(key, original);
+      expect(outcome.ok, `byte ${at} of ${key}`).toBe(false);
+      expect(outcome.problems.map((p) => p.objectKey), `byte ${at} of ${key}`).toContain(key);
+    }
+    expect((await env.runtime.backups.verifyRecoveryPoint(point.recoveryPointId)).ok).toBe(true);
+  });
+
   it('rebuilds the catalog from the vault alone', async () => {
     const before = await env.runtime.backups.listRecoveryPoints();
     for (const p of before) await env.runtime.catalog.deleteRecoveryPoint(p.recoveryPointId);

@@ -1,16 +1,19 @@
 /**
  * Reads a snapshot's records back. Two access patterns:
- * - in manifest order (`streamRecords`), for restoring a whole stream: packs are fetched ahead of
- *   use and dropped after their last use, so memory holds a handful of packs, not the snapshot;
+ * - in manifest order (`streamRuns`, `streamRecords`), for restoring a whole stream: packs are
+ *   fetched ahead of use and dropped after their last use, so memory holds a handful of packs,
+ *   not the snapshot. A run's records are contiguous in their pack, so a run is handed out as one
+ *   slice as well as record by record;
  * - by location (`fetchRecords`), for a differential restore that needs a scattered few: each
- *   needed pack is fetched once.
- * Every record is checked against its digest before it is handed out.
+ *   needed pack is fetched once, and each record is re-hashed against its digest.
+ * Streaming does not re-hash: a pack's bytes are authenticated by AES-GCM as a whole, and its
+ * index, from which the digests come, was written from the same bytes. Verification re-hashes.
  */
 import { IntegrityError } from '../errors.js';
 import type { Run } from '../manifest-format.js';
-import type { PackIndexEntry } from '../pack-format.js';
-import type { SnapshotRecord } from './record-stream.js';
+import type { PackIndex } from '../pack-format.js';
 import { vaultLayout } from '../vault-layout.js';
+import type { SnapshotRecord } from './record-stream.js';
 import type { SnapshotSummary, StreamSummary } from './snapshot-summary.js';
 import { checkRecordDigest, VaultReader } from './vault-reader.js';
 
@@ -20,6 +23,21 @@ export interface ExpectedRecord {
   readonly digest: Buffer;
   readonly packId: string;
   readonly position: number;
+}
+
+/** The records of one manifest run: contiguous bytes of one pack. */
+export interface RunSlice {
+  readonly run: Run;
+  readonly index: PackIndex;
+  /** The run's records back to back, exactly as stored. */
+  readonly bytes: Buffer;
+  /** The run's records one by one. */
+  records(): SnapshotRecord[];
+}
+
+interface LoadedPack {
+  readonly data: Buffer;
+  readonly index: PackIndex;
 }
 
 export interface SnapshotReaderOptions {
@@ -50,57 +68,60 @@ export class SnapshotReader {
   async *expectedRecords(summary: SnapshotSummary, stream: StreamSummary): AsyncGenerator<ExpectedRecord> {
     for (const run of await this.runs(summary, stream)) {
       const index = await this.vault.readPackIndex(summary.component, run.packId);
+      this.checkRun(summary.component, run, index);
       for (let p = run.start; p < run.start + run.count; p++) {
-        const entry = index[p];
-        if (!entry) throw this.outOfRange(summary, run.packId);
-        yield { key: entry.key, digest: entry.digest, packId: run.packId, position: p };
+        yield { key: index.key(p), digest: index.digest(p), packId: run.packId, position: p };
       }
     }
   }
 
-  /**
-   * The records of a stream in manifest order, one batch per run. `fromRun` skips the runs a
-   * resumed restore has already written.
-   */
-  async *streamRecords(summary: SnapshotSummary, stream: StreamSummary, fromRun = 0): AsyncGenerator<SnapshotRecord[]> {
+  /** The runs of a stream in manifest order, each as a slice of its pack. `fromRun` skips runs already restored. */
+  async *streamRuns(summary: SnapshotSummary, stream: StreamSummary, fromRun = 0): AsyncGenerator<RunSlice> {
     const runs = (await this.runs(summary, stream)).slice(fromRun);
     const lastUse = new Map<string, number>();
     runs.forEach((r, i) => lastUse.set(r.packId, i));
-    const cache = new Map<string, Promise<{ data: Buffer; index: PackIndexEntry[] }>>();
+    const cache = new Map<string, Promise<LoadedPack>>();
     const limit = Math.max(1, this.options.prefetchPacks ?? 4);
     let ahead = 0;
-    const prefetch = (from: number): void => {
-      ahead = Math.max(ahead, from);
-      while (ahead < runs.length && cache.size < limit) {
-        const run = runs[ahead++];
-        if (run && !cache.has(run.packId)) cache.set(run.packId, this.loadPack(summary.component, run.packId));
-      }
-    };
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (!run) continue;
-      prefetch(i);
+      // Fetch ahead in manifest order, keeping at most `limit` packs loaded or loading.
+      ahead = Math.max(ahead, i);
+      while (ahead < runs.length && cache.size < limit) {
+        const next = runs[ahead++];
+        if (next && !cache.has(next.packId)) cache.set(next.packId, this.loadPack(summary.component, next.packId));
+      }
       let pending = cache.get(run.packId);
       if (!pending) {
         pending = this.loadPack(summary.component, run.packId);
         cache.set(run.packId, pending);
       }
       const { data, index } = await pending;
-      const storeKey = vaultLayout.pack(summary.component, run.packId);
-      const out: SnapshotRecord[] = [];
-      for (let p = run.start; p < run.start + run.count; p++) {
-        const entry = index[p];
-        if (!entry) throw this.outOfRange(summary, run.packId);
-        const body = data.subarray(entry.offset, entry.offset + entry.length);
-        checkRecordDigest(body, entry, storeKey);
-        out.push({ key: entry.key, body });
-      }
+      this.checkRun(summary.component, run, index);
       if (lastUse.get(run.packId) === i) cache.delete(run.packId);
-      yield out;
+      const span = index.span(run.start, run.count);
+      yield {
+        run,
+        index,
+        bytes: data.subarray(span.offset, span.end),
+        records: () => {
+          const out: SnapshotRecord[] = [];
+          for (let p = run.start; p < run.start + run.count; p++) {
+            out.push({ key: index.key(p), body: data.subarray(index.offset(p), index.offset(p) + index.length(p)) });
+          }
+          return out;
+        },
+      };
     }
   }
 
-  /** The bodies of the given records, fetching each needed pack once. */
+  /** The records of a stream in manifest order, one batch per run. */
+  async *streamRecords(summary: SnapshotSummary, stream: StreamSummary, fromRun = 0): AsyncGenerator<SnapshotRecord[]> {
+    for await (const slice of this.streamRuns(summary, stream, fromRun)) yield slice.records();
+  }
+
+  /** The bodies of the given records, fetching each needed pack once and re-hashing each record. */
   async *fetchRecords(component: string, wanted: readonly ExpectedRecord[]): AsyncGenerator<{ record: ExpectedRecord; body: Buffer }[]> {
     const byPack = new Map<string, ExpectedRecord[]>();
     for (const w of wanted) {
@@ -109,7 +130,7 @@ export class SnapshotReader {
       else byPack.set(w.packId, [w]);
     }
     const packIds = [...byPack.keys()];
-    let next: Promise<{ data: Buffer; index: PackIndexEntry[] }> | undefined;
+    let next: Promise<LoadedPack> | undefined;
     for (let i = 0; i < packIds.length; i++) {
       const packId = packIds[i] ?? '';
       const current = next ?? this.loadPack(component, packId);
@@ -119,28 +140,29 @@ export class SnapshotReader {
       const storeKey = vaultLayout.pack(component, packId);
       const out: { record: ExpectedRecord; body: Buffer }[] = [];
       for (const record of byPack.get(packId) ?? []) {
-        const entry = index[record.position];
-        if (!entry) throw new IntegrityError(`damaged object ${storeKey}: position out of range`, storeKey);
-        const body = data.subarray(entry.offset, entry.offset + entry.length);
-        checkRecordDigest(body, entry, storeKey);
+        if (record.position >= index.count) throw new IntegrityError(`damaged object ${storeKey}: position out of range`, storeKey);
+        const body = data.subarray(index.offset(record.position), index.offset(record.position) + index.length(record.position));
+        checkRecordDigest(body, index.digest(record.position), storeKey);
         out.push({ record, body });
       }
       yield out;
     }
   }
 
-  private async loadPack(component: string, packId: string): Promise<{ data: Buffer; index: PackIndexEntry[] }> {
+  /** A pack and its index, checked to describe each other. */
+  async loadPack(component: string, packId: string): Promise<LoadedPack> {
     const [data, index] = await Promise.all([this.vault.readPack(component, packId), this.vault.readPackIndex(component, packId)]);
-    const last = index[index.length - 1];
-    if (last && last.offset + last.length !== data.length) {
+    if (index.packLength !== data.length) {
       const storeKey = vaultLayout.pack(component, packId);
       throw new IntegrityError(`damaged object ${storeKey}: size does not match its index`, storeKey);
     }
     return { data, index };
   }
 
-  private outOfRange(summary: SnapshotSummary, packId: string): IntegrityError {
-    const storeKey = vaultLayout.packIndex(summary.component, packId);
-    return new IntegrityError(`damaged object ${storeKey}: manifest points past the end of the pack`, storeKey);
+  private checkRun(component: string, run: Run, index: PackIndex): void {
+    if (run.start + run.count > index.count) {
+      const storeKey = vaultLayout.packIndex(component, run.packId);
+      throw new IntegrityError(`damaged object ${storeKey}: manifest points past the end of the pack`, storeKey);
+    }
   }
 }

@@ -131,8 +131,8 @@ export class SnapshotRestorer {
     let pending: SnapshotRecord[] = [];
     const keys = new Set<string>();
     for await (const record of this.reader.expectedRecords(summary, stream)) keys.add(record.key.toString('latin1'));
-    for await (const run of this.reader.streamRecords(summary, stream, fromRun)) {
-      pending.push(...run);
+    for await (const slice of this.reader.streamRuns(summary, stream, fromRun)) {
+      pending.push(...slice.records());
       runsDone += 1;
       if (pending.length >= batchSize) {
         await target.write(pending);

@@ -1,12 +1,11 @@
 /**
  * The snapshot summary: everything needed to read a snapshot and to rebuild the catalog from the
- * object store alone. It is stored as its JSON body, a newline and an HMAC-SHA256 of the body's
- * exact bytes under a key derived from the snapshot's data key (which only the KeyService can
- * unwrap), so an edited count, digest or chunk list is detected.
+ * object store alone. It is a signed JSON document (see signed-json.ts) under a key derived from
+ * the snapshot's data key, so an edited count, digest or chunk list is detected.
  */
 import { z } from 'zod';
-import { IntegrityError } from '../errors.js';
-import { hmacHex, summaryMacKey, type KeyRing } from '../sealed-object.js';
+import type { KeyRing } from '../sealed-object.js';
+import { openSignedJson, signJson } from './signed-json.js';
 
 export const FORMAT_VERSION = 1;
 
@@ -61,31 +60,10 @@ export type SnapshotSummary = z.infer<typeof snapshotSummarySchema>;
 
 /** Serializes and authenticates a summary. */
 export function sealSummary(summary: SnapshotSummary, dataKey: Buffer): Buffer {
-  const body = JSON.stringify(summary);
-  return Buffer.from(`${body}\n${hmacHex(summaryMacKey(dataKey), body)}\n`, 'utf8');
+  return signJson(summary, dataKey);
 }
 
 /** Parses a stored summary and checks its MAC; tampering is an IntegrityError naming the key. */
-export async function openSummary(bytes: Buffer, storeKey: string, ring: KeyRing): Promise<SnapshotSummary> {
-  const fail = (why: string, cause?: unknown): IntegrityError =>
-    new IntegrityError(`damaged object ${storeKey}: ${why}`, storeKey, { cause });
-  const text = bytes.toString('utf8');
-  const newline = text.indexOf('\n');
-  if (newline < 0) throw fail('summary without signature');
-  const body = text.slice(0, newline);
-  const mac = text.slice(newline + 1).trim();
-  let parsed: SnapshotSummary;
-  try {
-    parsed = snapshotSummarySchema.parse(JSON.parse(body));
-  } catch (err) {
-    throw fail('unreadable summary', err);
-  }
-  let dataKey: Buffer;
-  try {
-    dataKey = await ring.unwrap(Buffer.from(parsed.key.wrapped, 'base64'), parsed.key.context);
-  } catch (err) {
-    throw fail('its data key does not unwrap', err);
-  }
-  if (hmacHex(summaryMacKey(dataKey), body) !== mac) throw fail('signature mismatch');
-  return parsed;
+export function openSummary(bytes: Buffer, storeKey: string, ring: KeyRing): Promise<SnapshotSummary> {
+  return openSignedJson(bytes, storeKey, ring, (value) => snapshotSummarySchema.parse(value));
 }

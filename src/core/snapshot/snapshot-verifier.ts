@@ -88,15 +88,12 @@ export class SnapshotVerifier {
     if (known !== undefined) return known ? { ...known, snapshotId } : null;
     let problem: VerifyProblem | null = null;
     try {
-      const [data, index] = await Promise.all([this.vault.readPack(component, packId), this.vault.readPackIndex(component, packId)]);
+      const { data, index } = await this.reader.loadPack(component, packId);
       const storeKey = vaultLayout.pack(component, packId);
-      let end = 0;
-      for (const entry of index) {
-        checkRecordDigest(data.subarray(entry.offset, entry.offset + entry.length), entry, storeKey);
-        end = entry.offset + entry.length;
+      for (let i = 0; i < index.count; i++) {
+        checkRecordDigest(data.subarray(index.offset(i), index.offset(i) + index.length(i)), index.digest(i), storeKey);
       }
-      if (end !== data.length) throw new IntegrityError(`damaged object ${storeKey}: size does not match its index`, storeKey);
-      this.records += index.length;
+      this.records += index.count;
       this.bytes += data.length;
     } catch (err) {
       problem = problemOf(snapshotId, err);

@@ -13,6 +13,7 @@
  * no summary and is removed by the next prune.
  */
 import { ContentDigest, combineDigests, sha256 } from '../digest.js';
+import { DigestTable } from '../digest-table.js';
 import { asError } from '../errors.js';
 import { chunkId as computeChunkId, chunkRuns, RunBuilder } from '../manifest-format.js';
 import { encodePackIndex, newPackId } from '../pack-format.js';
@@ -71,6 +72,8 @@ class PackWriter {
   private entries: { key: Buffer; digest: Buffer; length: number }[] = [];
   private bytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Pack buffers whose upload finished, reused so memory does not churn with every pack. */
+  private readonly spare: Buffer[] = [];
   private failure: Error | undefined;
   readonly written: string[] = [];
   storedBytes = 0;
@@ -109,13 +112,19 @@ class PackWriter {
     const id = this.id;
     const data = this.buffer.subarray(0, this.bytes);
     const entries = this.entries;
+    const full = this.buffer;
     this.id = newPackId();
-    this.buffer = Buffer.allocUnsafe(this.targetBytes + (this.targetBytes >> 2));
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.targetBytes + (this.targetBytes >> 2));
     this.entries = [];
     this.bytes = 0;
-    const task = this.upload(id, data, entries).catch((err: unknown) => {
-      this.failure ??= asError(err);
-    });
+    const task = this.upload(id, data, entries).then(
+      () => {
+        this.spare.push(full);
+      },
+      (err: unknown) => {
+        this.failure ??= asError(err);
+      },
+    );
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
     while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
@@ -161,7 +170,7 @@ export class SnapshotWriter {
     const context = { backupId: req.snapshotId, component: req.component };
     const dataKey = await this.deps.keys.generateDataKey(context);
     const key: SnapshotKey = { ...dataKey, context };
-    const known = req.type === 'incremental' && req.parent ? await this.knownRecords(req.parent) : new Map<string, Location>();
+    const known = req.type === 'incremental' && req.parent ? await this.knownRecords(req.parent) : new DigestTable();
     const parentChunks = new Set(req.parent?.streams.flatMap((s) => s.manifestChunks) ?? []);
     const packs = new PackWriter(this.deps, req.component, key, this.packTargetBytes, this.packsInFlight);
     const referencedPacks = new Set<string>();
@@ -179,11 +188,10 @@ export class SnapshotWriter {
         for (const record of batch) {
           const recordDigest = sha256(record.body);
           digest.add(record.key, recordDigest);
-          const digestKey = recordDigest.toString('latin1');
-          let location = known.get(digestKey);
+          let location = known.get(recordDigest);
           if (!location) {
             location = packs.add(record.key, recordDigest, record.body);
-            known.set(digestKey, location);
+            known.set(recordDigest, location);
           }
           referencedPacks.add(location.packId);
           runs.add(location.packId, location.position);
@@ -239,13 +247,14 @@ export class SnapshotWriter {
   }
 
   /** Every digest the parent references, with where it is stored. */
-  private async knownRecords(parent: SnapshotSummary): Promise<Map<string, Location>> {
-    const known = new Map<string, Location>();
+  private async knownRecords(parent: SnapshotSummary): Promise<DigestTable> {
+    const known = new DigestTable();
     const indexes = await Promise.all(parent.packs.map((id) => this.reader.readPackIndex(parent.component, id)));
     parent.packs.forEach((packId, i) => {
-      (indexes[i] ?? []).forEach((entry, position) => {
-        known.set(entry.digest.toString('latin1'), { packId, position });
-      });
+      const index = indexes[i];
+      for (let position = 0; index && position < index.count; position++) {
+        known.set(index.digest(position), { packId, position });
+      }
     });
     return known;
   }

@@ -6,7 +6,7 @@
 import { sha256 } from '../digest.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { chunkId as computeChunkId, decodeRuns, type Run } from '../manifest-format.js';
-import { decodePackIndex, type PackIndexEntry } from '../pack-format.js';
+import { decodePackIndex, type PackIndex } from '../pack-format.js';
 import type { Compressor, KeyService, ObjectStore } from '../ports.js';
 import { KeyRing, openObject, SealedKind } from '../sealed-object.js';
 import { vaultLayout } from '../vault-layout.js';
@@ -20,7 +20,7 @@ export interface VaultDeps {
 
 export class VaultReader {
   readonly ring: KeyRing;
-  private readonly indexCache = new Map<string, Promise<PackIndexEntry[]>>();
+  private readonly indexCache = new Map<string, Promise<PackIndex>>();
 
   constructor(private readonly deps: VaultDeps) {
     this.ring = new KeyRing(deps.keys);
@@ -37,7 +37,7 @@ export class VaultReader {
   }
 
   /** The index of a pack (cached: indexes are immutable). */
-  readPackIndex(component: string, packId: string): Promise<PackIndexEntry[]> {
+  readPackIndex(component: string, packId: string): Promise<PackIndex> {
     const cacheKey = `${component}/${packId}`;
     let found = this.indexCache.get(cacheKey);
     if (!found) {
@@ -48,7 +48,7 @@ export class VaultReader {
     return found;
   }
 
-  private async loadPackIndex(component: string, packId: string): Promise<PackIndexEntry[]> {
+  private async loadPackIndex(component: string, packId: string): Promise<PackIndex> {
     const storeKey = vaultLayout.packIndex(component, packId);
     const sealed = await this.getOrDamaged(storeKey);
     const compressed = await openObject(sealed, { kind: SealedKind.PackIndex, id: packId, storeKey }, this.ring);
@@ -100,8 +100,8 @@ export class VaultReader {
 }
 
 /** Checks that a record's bytes hash to the digest its index promises. */
-export function checkRecordDigest(body: Buffer, entry: PackIndexEntry, storeKey: string): void {
-  if (!sha256(body).equals(entry.digest)) {
+export function checkRecordDigest(body: Buffer, digest: Buffer, storeKey: string): void {
+  if (!sha256(body).equals(digest)) {
     throw new IntegrityError(`damaged object ${storeKey}: a record does not match its digest`, storeKey);
   }
 }

@@ -1,0 +1,376 @@
+/**
+ * Test support for the CLI tests: builds `dist/bin/wing.js` once (serialised between test files),
+ * runs it as a child process, and inspects what a state folder's owner left behind.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { z } from 'zod';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WING_JS = join(ROOT, 'dist', 'bin', 'wing.js');
+
+/** The first administrator of every test state folder (set at init / first start). */
+export const ADMIN = {
+  username: 'admin',
+  password: 'correct horse battery staple',
+  totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DP',
+} as const;
+
+export const ADMIN_ENV = {
+  WING_ADMIN_USERNAME: ADMIN.username,
+  WING_ADMIN_PASSWORD: ADMIN.password,
+  WING_ADMIN_TOTP_SECRET: ADMIN.totpSecret,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Build
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return path.endsWith('.ts') || path.endsWith('.json') ? st.mtimeMs : 0;
+  let newest = 0;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+function cliIsStale(): boolean {
+  let built: number;
+  try {
+    built = statSync(WING_JS).mtimeMs;
+  } catch {
+    return true;
+  }
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'src')),
+    newestMtime(join(ROOT, 'bin', 'wing.ts')),
+    newestMtime(join(ROOT, 'tsconfig.json')),
+    newestMtime(join(ROOT, 'tsconfig.build.json')),
+  );
+  return sources > built;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds the CLI when `dist/bin/wing.js` is missing or older than its sources. Test files run in
+ * parallel workers: a directory lock makes sure only one of them runs tsc, and that nobody runs
+ * the CLI while tsc rewrites it.
+ */
+export function ensureCliBuilt(): void {
+  const lock = join(tmpdir(), `wing-cli-build-${Buffer.from(ROOT).toString('hex').slice(-32)}.lock`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock older than the longest build belongs to a worker that died while holding it.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // Removed meanwhile.
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the CLI build lock ${lock}`);
+      sleepSync(200);
+    }
+  }
+  try {
+    if (cliIsStale()) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the CLI
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** Every child this module started, so that a failed test leaves none running. */
+const children = new Set<ChildProcess>();
+
+/** The environment of a CLI run: the parent's without any WING_* variable, plus `extra`. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WING_')) env[k] = v;
+  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', WING_HOME: home, ...extra };
+}
+
+export interface SpawnedWing {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<RunResult>;
+}
+
+/**
+ * Starts `node dist/bin/wing.js ...args` (or another command line) with no terminal: stdin is
+ * /dev/null, stdout and stderr are collected.
+ */
+export function spawnWing(args: readonly string[], env: NodeJS.ProcessEnv, command: readonly string[] = [process.execPath, WING_JS]): SpawnedWing {
+  const started = Date.now();
+  const [file, ...fileArgs] = command;
+  if (file === undefined) throw new Error('no command');
+  const child = spawn(file, [...fileArgs, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
+  const exited = new Promise<RunResult>((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      children.delete(child);
+      resolvePromise({ code, signal, stdout: out, stderr: err, ms: Date.now() - started });
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${file}`);
+  return { child, pid: child.pid, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Runs the CLI to completion; kills it (SIGKILL) and fails after `timeoutMs`. */
+export async function runWing(args: readonly string[], env: NodeJS.ProcessEnv, opts: { timeoutMs?: number; command?: readonly string[] } = {}): Promise<RunResult> {
+  const run = spawnWing(args, env, opts.command);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      run.child.kill('SIGKILL');
+      reject(new Error(`wing ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr:\n${run.stderr()}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SIGKILLs every CLI child still running (after a failed test). */
+export function killRemainingChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+/** A readable summary of a run for assertion messages. */
+export function describeRun(r: RunResult): string {
+  return `exit ${String(r.code)} signal ${String(r.signal)} after ${r.ms} ms\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output checks
+
+/** stdout must be exactly one JSON object (nothing before or after it). */
+export function parseOneJsonObject(stdout: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(stdout);
+  } catch (err) {
+    throw new Error(`stdout is not exactly one JSON value: ${(err as Error).message}\n${stdout}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`stdout is not a JSON object:\n${stdout}`);
+  return value as Record<string, unknown>;
+}
+
+/** Parses a successful `--json` run with `schema`, after checking exit 0 and `success: true`. */
+export function expectJsonSuccess<T extends z.ZodType>(r: RunResult, schema: T): z.infer<T> {
+  expect(r.code, describeRun(r)).toBe(0);
+  const body = parseOneJsonObject(r.stdout);
+  expect(body.success, describeRun(r)).toBe(true);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new Error(`--json output does not match the contract: ${z.prettifyError(parsed.error)}\n${r.stdout}`);
+  return parsed.data;
+}
+
+const STACK_LINE = /^\s+at\s/m;
+
+/**
+ * A failed run: the expected exit code, no stack trace, and exactly one error line on stderr
+ * (`wing: ...`), which is the last line. `onlyLine`: stderr holds nothing else (no progress).
+ * With `--json`, stdout is one object `{ success: false, error }` whose error is that line.
+ * Returns the error text (without `wing: `).
+ */
+export function expectOneErrorLine(r: RunResult, code: number | 'non-zero', opts: { json: boolean; onlyLine?: boolean; extraJsonFields?: boolean }): string {
+  if (code === 'non-zero') {
+    expect(r.code, describeRun(r)).not.toBe(0);
+    expect(r.code, describeRun(r)).not.toBeNull();
+  } else {
+    expect(r.code, describeRun(r)).toBe(code);
+  }
+  expect(r.stderr, describeRun(r)).not.toMatch(STACK_LINE);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  const errorLines = lines.filter((l) => l.startsWith('wing: '));
+  expect(errorLines, describeRun(r)).toHaveLength(1);
+  const line = errorLines[0] ?? '';
+  expect(lines.at(-1), describeRun(r)).toBe(line);
+  if (opts.onlyLine ?? true) expect(lines, describeRun(r)).toEqual([line]);
+  const message = line.slice('wing: '.length);
+  expect(message.length, describeRun(r)).toBeGreaterThan(10);
+  if (opts.json) {
+    const body = parseOneJsonObject(r.stdout);
+    if (opts.extraJsonFields) expect(body, describeRun(r)).toMatchObject({ success: false, error: message });
+    else expect(body, describeRun(r)).toEqual({ success: false, error: message });
+  } else {
+    expect(r.stdout, describeRun(r)).toBe('');
+  }
+  return message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract shapes (CONTRACT.md, "CLI")
+
+const isoTime = z.iso.datetime({ offset: true });
+export const snapshotRefSchema = z.object({
+  component: z.string().min(1),
+  snapshotId: z.string().regex(/^snap-/),
+  items: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+export const recoveryPointStatus = z.enum(['InProgress', 'Completed', 'PartiallyFailed', 'Failed', 'Inconsistent', 'Corrupt']);
+export const recoveryPointSchema = z.object({
+  recoveryPointId: z.string().regex(/^rp-/),
+  createdAt: isoTime,
+  type: z.enum(['full', 'incremental']),
+  status: recoveryPointStatus,
+  verifiedAt: isoTime.nullable(),
+  snapshots: z.array(snapshotRefSchema),
+  lastDrill: z.union([z.null(), z.object({ at: z.string(), result: z.string() }).loose()]),
+});
+export const backupListSchema = z.object({ success: z.literal(true), recoveryPoints: z.array(recoveryPointSchema) });
+export type RecoveryPointJson = z.infer<typeof recoveryPointSchema>;
+
+export const backupCreateSchema = z.object({
+  success: z.literal(true),
+  recoveryPointId: z.string().regex(/^rp-/),
+  snapshots: z.array(snapshotRefSchema),
+  verifiedAt: isoTime,
+});
+
+export const componentSnapshotSchema = z.object({
+  success: z.literal(true),
+  snapshotId: z.string().regex(/^snap-/),
+  component: z.string(),
+  items: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const planShowSchema = z.object({
+  success: z.literal(true),
+  components: z.array(
+    z.object({
+      name: z.string().min(1),
+      dependsOn: z.array(z.string()),
+      level: z.number().int().nonnegative(),
+      schedule: z.string().min(1),
+      sources: z.array(
+        z.union([
+          z.object({ type: z.literal('dynamodb'), tableName: z.string().min(1) }),
+          z.object({ type: z.literal('s3'), bucketName: z.string().min(1), prefix: z.string() }),
+        ]),
+      ),
+    }),
+  ),
+});
+
+export const verifySchema = z.object({
+  success: z.literal(true),
+  recoveryPoints: z.array(z.object({ recoveryPointId: z.string().regex(/^rp-/), ok: z.boolean(), status: recoveryPointStatus })),
+  problems: z.array(z.unknown()),
+});
+
+export const retentionSchema = z.object({
+  success: z.literal(true),
+  dryRun: z.boolean(),
+  kept: z.array(z.object({ recoveryPointId: z.string(), reasons: z.array(z.string()) })),
+  deletedRecoveryPoints: z.array(z.string()),
+  deletedSnapshots: z.array(z.string()),
+  deletedObjects: z.number().int().nonnegative(),
+  freedBytes: z.number().int().nonnegative(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The state folder and its owner
+
+export const runLockSchema = z.object({
+  pid: z.number().int().positive(),
+  kind: z.enum(['long-lived', 'temporary']),
+  servicePids: z.object({ dynamodb: z.number().int().positive(), s3: z.number().int().positive() }).optional(),
+});
+export type RunLockJson = z.infer<typeof runLockSchema>;
+
+export function readRunLock(home: string): RunLockJson | undefined {
+  try {
+    const parsed = runLockSchema.safeParse(JSON.parse(readFileSync(join(home, 'run.lock'), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `process.kill(pid, 0)`: false only when it throws ESRCH. Zombies count as dead. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * Local service processes (DynamoDB Local, its sh wrapper, the s3rver child) whose command line
+ * names this state folder: there must be none once no owner runs.
+ */
+export function serviceProcessesOf(home: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(home) && (cmdline.includes('DynamoDBLocal') || cmdline.includes('s3rver-child'))) {
+      found.push({ pid: Number(name), cmdline: cmdline.trim() });
+    }
+  }
+  return found.filter((p) => isAlive(p.pid));
+}
+
+/** Ends leftover service processes of `home` (found by {@link serviceProcessesOf}) by pid. */
+export function killServiceProcessesOf(home: string): void {
+  for (const p of serviceProcessesOf(home)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
