@@ -8,8 +8,10 @@ import { dirname, join, relative, sep } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import type { ObjectStore, StoredObjectInfo } from '../core/ports.js';
 
+/** ENOTDIR: a key below another object's key (`a/b/c` where `a/b` is an object) does not exist either. */
 function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 export class FsObjectStore implements ObjectStore {

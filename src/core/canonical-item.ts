@@ -43,8 +43,13 @@ function canonicalValue(value: unknown): CanonicalValue {
   throw new ValidationError(`unsupported DynamoDB value ${JSON.stringify(Object.keys(v))}`);
 }
 
+/** A map without a prototype, so an attribute named `__proto__` is kept like any other. */
+function emptyMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function canonicalMap(map: Record<string, unknown>): Record<string, CanonicalValue> {
-  const out: Record<string, CanonicalValue> = {};
+  const out = emptyMap<CanonicalValue>();
   for (const name of Object.keys(map).sort()) out[name] = canonicalValue(map[name]);
   return out;
 }
@@ -62,7 +67,7 @@ export function encodeItem(item: Record<string, unknown>): Buffer {
 
 /** Canonical bytes of the key attributes of an item, in key-schema order. */
 export function encodeItemKey(item: Record<string, unknown>, keyNames: readonly string[]): Buffer {
-  const key: Record<string, CanonicalValue> = {};
+  const key = emptyMap<CanonicalValue>();
   for (const name of keyNames) {
     const v = item[name];
     if (v === undefined) throw new ValidationError(`item lacks key attribute "${name}"`);
@@ -86,7 +91,7 @@ function decodeValue(value: CanonicalValue): TypedValue {
 }
 
 function decodeMap(map: Record<string, CanonicalValue>): TypedItem {
-  const out: TypedItem = {};
+  const out = emptyMap<TypedValue>();
   for (const [name, v] of Object.entries(map)) out[name] = decodeValue(v);
   return out;
 }

@@ -30,11 +30,11 @@ interface Header {
 }
 
 export function encodeObject(obj: ObjectRecord): Buffer {
-  const metadata: Record<string, string> = {};
-  for (const name of Object.keys(obj.metadata).sort()) {
-    const value = obj.metadata[name];
-    if (value !== undefined) metadata[name.toLowerCase()] = value;
-  }
+  // S3 metadata names are case-insensitive: lower-case first, then sort.
+  const entries = Object.entries(obj.metadata).map(([name, value]) => [name.toLowerCase(), value] as const);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const metadata = Object.create(null) as Record<string, string>;
+  for (const [name, value] of entries) metadata[name] = value;
   const header: Header = { k: obj.key, m: metadata };
   if (obj.contentType) header.t = obj.contentType;
   if (obj.contentEncoding) header.e = obj.contentEncoding;

@@ -73,6 +73,8 @@ export function encodePackIndex(entries: readonly { key: Buffer; digest: Buffer;
 export function decodePackIndex(bytes: Buffer): PackIndex {
   const r = new ByteReader(bytes);
   const count = r.varint();
+  // Each entry takes at least a key length, a digest and a record length.
+  if (count > bytes.length / (DIGEST_BYTES + 2)) throw new IntegrityError('pack index claims more entries than it holds');
   const keys: Buffer[] = [];
   const keyOffsets = new Uint32Array(count + 1);
   const digests = Buffer.allocUnsafe(count * DIGEST_BYTES);

@@ -156,3 +156,12 @@ describe('encodeItemKey', () => {
     expect(act).toThrow(/lacks key attribute/);
   });
 });
+
+describe('attribute names that are special in JavaScript', () => {
+  it('keeps an attribute named __proto__ through encode and decode', () => {
+    const item = JSON.parse('{"pk":{"S":"a"},"__proto__":{"S":"x"}}') as TypedItem;
+    const bytes = encodeItem(item);
+    expect(bytes.toString('utf8')).toContain('"__proto__":{"S":"x"}');
+    expect(Object.keys(decodeItem(bytes))).toContain('__proto__');
+  });
+});

@@ -95,3 +95,10 @@ describe('objectRecordKey', () => {
     expect(objectRecordKey('a/é.txt').equals(Buffer.from('a/é.txt', 'utf8'))).toBe(true);
   });
 });
+
+describe('metadata names', () => {
+  it('encodes the same bytes whatever the case and order of metadata names', () => {
+    const base = { key: 'k', body: Buffer.from('b') };
+    expect(encodeObject({ ...base, metadata: { B: '1', a: '2' } })).toEqual(encodeObject({ ...base, metadata: { a: '2', b: '1' } }));
+  });
+});

@@ -181,3 +181,14 @@ describe('FsObjectStore', () => {
     expect(await store.exists('keep/me')).toBe(true);
   });
 });
+
+describe('FsObjectStore keys below an object', () => {
+  it('treats a key below an existing object as missing, as S3 would', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'fs-store-'));
+    const store = new FsObjectStore(root);
+    await store.put('a/file', Buffer.from('x'));
+    await expect(store.get('a/file/x')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.exists('a/file/x')).toBe(false);
+    await rm(root, { recursive: true, force: true });
+  });
+});

@@ -91,3 +91,10 @@ describe('newPackId', () => {
     for (const id of ids) expect(id).toMatch(new RegExp(`^[0-9a-f]{${PACK_ID_BYTES * 2}}$`));
   });
 });
+
+describe('pack index sanity', () => {
+  it('refuses an index claiming more entries than it can hold, before allocating for them', () => {
+    const claim = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x01]); // varint 2^28
+    expect(() => decodePackIndex(claim)).toThrow(IntegrityError);
+  });
+});

@@ -9,13 +9,13 @@ function named(name: string): Error {
 }
 
 /** A function that fails with `errors` in turn, then returns 'ok'; counts its calls. */
-function flaky(errors: readonly unknown[]): { fn: () => Promise<string>; calls: () => number } {
+function flaky(errors: readonly Error[]): { fn: () => Promise<string>; calls: () => number } {
   let calls = 0;
   return {
     fn: () => {
-      const err: unknown = errors[calls];
+      const err = errors[calls];
       calls += 1;
-      return err === undefined ? Promise.resolve('ok') : Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return err === undefined ? Promise.resolve('ok') : Promise.reject(err);
     },
     calls: () => calls,
   };

@@ -94,7 +94,8 @@ describe('sealSummary and openSummary', () => {
 
   it('defaults missing labels to none', async () => {
     // Arrange
-    const { labels: _labels, ...withoutLabels } = summary;
+    const withoutLabels: Partial<SnapshotSummary> = { ...summary };
+    delete withoutLabels.labels;
     const sealed = sealSummary(withoutLabels as SnapshotSummary, dataKey);
 
     // Act
@@ -104,8 +105,8 @@ describe('sealSummary and openSummary', () => {
     expect(opened.labels).toEqual({});
   });
 
-  it('rejects a change to any single byte of the body or the MAC, naming the store key', async () => {
-    // Arrange: every byte up to and including the newline that ends the MAC line.
+  it('rejects a change to any single byte of the sealed summary, naming the store key', async () => {
+    // Arrange
     const sealed = sealSummary(summary, dataKey);
     const ring = new KeyRing(keys);
     const accepted: string[] = [];
@@ -113,7 +114,7 @@ describe('sealSummary and openSummary', () => {
 
     // Act
     for (const mask of [0x01, 0x20, 0xff]) {
-      for (let i = 0; i < sealed.length - 1; i++) {
+      for (let i = 0; i < sealed.length; i++) {
         const damaged = Buffer.from(sealed);
         damaged[i] = (damaged[i] ?? 0) ^ mask;
         try {
@@ -162,13 +163,20 @@ describe('sealSummary and openSummary', () => {
 
   it.each<{ case: string; bytes: () => Buffer; message: RegExp }>([
     { case: 'no signature line', bytes: () => Buffer.from(JSON.stringify(summary)), message: /without signature/ },
-    { case: 'a body that is not JSON', bytes: () => Buffer.from(`not json\n${'0'.repeat(64)}\n`), message: /unreadable summary/ },
+    { case: 'a body that is not JSON', bytes: () => Buffer.from(`not json\n${'0'.repeat(64)}\n`), message: /unreadable/ },
     {
       case: 'a body of another format version',
       bytes: () => sealSummary({ ...summary, formatVersion: 2 } as unknown as SnapshotSummary, dataKey),
-      message: /unreadable summary/,
+      message: /unreadable/,
     },
     { case: 'an empty MAC', bytes: () => Buffer.from(`${JSON.stringify(summary)}\n\n`), message: /signature mismatch/ },
+    { case: 'a blank line after the MAC', bytes: () => Buffer.concat([sealSummary(summary, dataKey), Buffer.from('\n')]), message: /signature mismatch/ },
+    { case: 'a MAC without its final newline', bytes: () => sealSummary(summary, dataKey).subarray(0, -1), message: /signature mismatch/ },
+    {
+      case: 'the MAC in upper case',
+      bytes: () => Buffer.from(sealSummary(summary, dataKey).toString('utf8').replace(/\n([0-9a-f]+)\n$/, (_m, mac: string) => `\n${mac.toUpperCase()}\n`)),
+      message: /signature mismatch/,
+    },
   ])('rejects $case as an IntegrityError', async ({ bytes, message }) => {
     // Act
     const err = await openError(bytes(), new KeyRing(keys));

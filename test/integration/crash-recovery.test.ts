@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ScanCommand, PutItemCommand, DeleteItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeItem } from '../../src/core/canonical-item.js';
+import { defaultResourceNames as names } from '../../src/core/plan.js';
+import { vaultLayout } from '../../src/core/vault-layout.js';
+import { VaultReader } from '../../src/core/snapshot/vault-reader.js';
+import { ZstdCompressor } from '../../src/adapters/zstd-compressor.js';
+import { mutateDemoData } from '../../src/local/demo/demo-loader.js';
+import { startLocalTestEnv, type LocalTestEnv } from '../support/local-env.js';
+
+const worker = new URL('../fixtures/engine-worker.ts', import.meta.url).pathname;
+
+/** Runs the worker and SIGKILLs it once `killWhen` matches a line it printed. */
+function runAndKill(env: LocalTestEnv, args: string[], killWhen: RegExp): Promise<{ killed: boolean; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', worker, env.home, JSON.stringify(env.runtime.endpoints), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let output = '';
+    let killed = false;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!killed && killWhen.test(output)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', () => {
+      resolve({ killed, output });
+    });
+  });
+}
+
+async function tableState(env: LocalTestEnv, table: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await env.runtime.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) out.set(`${item.pk?.S ?? ''}|${item.sk?.S ?? ''}`, encodeItem(item).toString('utf8'));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+describe('crash safety', () => {
+  let env: LocalTestEnv;
+
+  beforeAll(async () => {
+    env = await startLocalTestEnv({ scale: 0.05 });
+  });
+  afterAll(async () => {
+    await env.dispose();
+  });
+
+  it('a restore killed in the middle, then run again, ends in exactly the snapshot state', async () => {
+    const point = await env.runtime.backups.createRecoveryPoint();
+    const expected = await tableState(env, names.authTable);
+    // Change every auth item so the restore has a lot to write, then kill it early.
+    const live = await tableState(env, names.authTable);
+    for (const key of [...live.keys()].slice(0, 300)) {
+      const [pk, sk] = key.split('|');
+      await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: { pk: { S: pk ?? '' }, sk: { S: sk ?? '' }, kind: { S: 'tampered' } } }));
+    }
+    const firstKey = [...live.keys()][400]?.split('|');
+    if (firstKey) {
+      await env.runtime.dynamo.send(new DeleteItemCommand({ TableName: names.authTable, Key: { pk: { S: firstKey[0] ?? '' }, sk: { S: firstKey[1] ?? '' } } }));
+    }
+    await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: { pk: { S: 'EXTRA#1' }, sk: { S: 'X' } } }));
+
+    const run = await runAndKill(env, ['restore', point.recoveryPointId, 'full'], /progress auth write/);
+    expect(run.killed, run.output).toBe(true);
+    const between = await tableState(env, names.authTable);
+    expect(between).not.toEqual(expected);
+
+    const results = await env.runtime.backups.restoreRecoveryPoint(point.recoveryPointId, { mode: 'differential' });
+
+    expect(results.every((r) => r.verified)).toBe(true);
+    expect(await tableState(env, names.authTable)).toEqual(expected);
+  });
+
+  it('a backup killed in the middle leaves no point that can be chosen and no orphan data after retention', async () => {
+    await mutateDemoData({ dynamo: env.runtime.dynamo, s3: env.runtime.s3, seed: 1, day: 20, now: env.runtime.clock.now() });
+    const before = new Set((await env.runtime.backups.listRecoveryPoints()).map((p) => p.recoveryPointId));
+
+    const run = await runAndKill(env, ['backup'], /progress snapshot auth/);
+    expect(run.killed, run.output).toBe(true);
+
+    const after = await env.runtime.backups.listRecoveryPoints();
+    const crashed = after.filter((p) => !before.has(p.recoveryPointId));
+    expect(crashed.map((p) => p.status)).toEqual(['InProgress']);
+    const chosen = await env.runtime.backups.selectRecoveryPoint(0);
+    expect(chosen && before.has(chosen.recoveryPointId)).toBe(true);
+
+    await env.runtime.backups.applyRetention({ dryRun: false });
+
+    const remaining = await env.runtime.backups.listRecoveryPoints();
+    expect(remaining.some((p) => !before.has(p.recoveryPointId))).toBe(false);
+    // Every object left in the vault is referenced by a remaining snapshot or point.
+    const reader = new VaultReader({ store: env.runtime.vaultStore, keys: env.runtime.keys, compressor: new ZstdCompressor() });
+    const referenced = new Set<string>();
+    for (const p of remaining) {
+      referenced.add(vaultLayout.recoveryPoint(p.recoveryPointId));
+      for (const ref of p.snapshots) {
+        const s = await reader.readSummary(ref.component, ref.snapshotId);
+        referenced.add(vaultLayout.snapshotSummary(ref.component, ref.snapshotId));
+        for (const pack of s.packs) referenced.add(vaultLayout.pack(ref.component, pack)).add(vaultLayout.packIndex(ref.component, pack));
+        for (const stream of s.streams) for (const c of stream.manifestChunks) referenced.add(vaultLayout.manifestChunk(ref.component, c));
+      }
+    }
+    const stored: string[] = [];
+    for await (const o of env.runtime.vaultStore.list('')) stored.push(o.key);
+    expect(stored.filter((k) => !referenced.has(k))).toEqual([]);
+    for (const p of remaining) expect((await env.runtime.backups.verifyRecoveryPoint(p.recoveryPointId)).ok).toBe(true);
+  });
+});
