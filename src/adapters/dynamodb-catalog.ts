@@ -1,11 +1,13 @@
 /**
  * The catalog on the system table: recovery points under pk `RECOVERY_POINT`, snapshots under
- * `SNAPSHOT#<component>`, both sorted by their time-sortable ids.
+ * `SNAPSHOT#<component>`, both sorted by their time-sortable ids; restore checkpoints under
+ * `RESTORE_CHECKPOINT`.
  */
 import type { Catalog, RecoveryPointRecord, SnapshotMeta } from '../core/catalog.js';
 import type { SystemTable } from './system-table.js';
 
 const RP = 'RECOVERY_POINT';
+const CHECKPOINT = 'RESTORE_CHECKPOINT';
 const snapshotPk = (component: string): string => `SNAPSHOT#${component}`;
 
 export class DynamoCatalog implements Catalog {
@@ -34,5 +36,14 @@ export class DynamoCatalog implements Catalog {
   }
   deleteSnapshot(component: string, snapshotId: string): Promise<void> {
     return this.table.deleteDoc(snapshotPk(component), snapshotId);
+  }
+  getCheckpoint(key: string): Promise<number | undefined> {
+    return this.table.getDoc<number>(CHECKPOINT, key);
+  }
+  putCheckpoint(key: string, runsDone: number): Promise<void> {
+    return this.table.putDoc(CHECKPOINT, key, runsDone);
+  }
+  deleteCheckpoint(key: string): Promise<void> {
+    return this.table.deleteDoc(CHECKPOINT, key);
   }
 }

@@ -91,6 +91,10 @@ export interface Catalog {
   /** Oldest first. */
   listSnapshots(component: string): Promise<SnapshotMeta[]>;
   deleteSnapshot(component: string, snapshotId: string): Promise<void>;
+  /** Restore checkpoints: how many manifest runs of a stream a full restore has written. */
+  getCheckpoint(key: string): Promise<number | undefined>;
+  putCheckpoint(key: string, runsDone: number): Promise<void>;
+  deleteCheckpoint(key: string): Promise<void>;
 }
 
 /** Is this point eligible for automatic selection? */

@@ -74,6 +74,16 @@ export interface VerifyOutcome {
   readonly status: RecoveryPointStatus;
 }
 
+export interface RestoreOptions {
+  readonly mode: RestoreMode;
+  readonly onProgress?: (component: string, p: RestoreProgress) => void;
+  /**
+   * Identifies one restore attempt (a rollback id): a full restore records its progress under it,
+   * and a rerun with the same id resumes after what was written. Without it, a rerun starts over.
+   */
+  readonly restoreId?: string;
+}
+
 export interface ComponentRestoreResult {
   readonly component: string;
   readonly snapshotId: string;
@@ -434,7 +444,7 @@ export class BackupManager {
   async restoreSnapshot(
     componentName: string,
     snapshotId: string,
-    options: { mode: RestoreMode; onProgress?: (component: string, p: RestoreProgress) => void; checkpointFor?: (stream: number) => RestoreCheckpoint },
+    options: RestoreOptions,
   ): Promise<ComponentRestoreResult> {
     const component = componentByName(this.deps.plan, componentName);
     const summary = await this.reader.readSummary(component.name, snapshotId);
@@ -448,7 +458,7 @@ export class BackupManager {
         await restorer.restoreStream(summary, stream, target, {
           mode: options.mode,
           ...(options.onProgress ? { onProgress: (p: RestoreProgress) => options.onProgress?.(component.name, p) } : {}),
-          ...(options.checkpointFor ? { checkpoint: options.checkpointFor(i) } : {}),
+          ...(options.restoreId ? { checkpoint: this.checkpoint(`${options.restoreId}#${component.name}#${String(i)}`) } : {}),
         }),
       );
     }
@@ -469,6 +479,16 @@ export class BackupManager {
     };
   }
 
+  /** A full restore's progress, kept in the catalog so that a rerun after a crash resumes there. */
+  private checkpoint(key: string): RestoreCheckpoint {
+    const catalog = this.deps.catalog;
+    return {
+      load: () => catalog.getCheckpoint(key),
+      save: (runsDone) => catalog.putCheckpoint(key, runsDone),
+      clear: () => catalog.deleteCheckpoint(key),
+    };
+  }
+
   private matchTarget(live: readonly LiveStream[], sourceName: string, component: string): LiveStream {
     const target = live.find((l) => l.descriptor.name === sourceName);
     if (!target) throw new WingError(`component ${component} no longer has the source ${sourceName} its snapshot was taken from`);
@@ -478,7 +498,7 @@ export class BackupManager {
   /** Restores a whole recovery point in dependency order (the rollback state machine does the same, step by step). */
   async restoreRecoveryPoint(
     recoveryPointId: string,
-    options: { mode: RestoreMode; onProgress?: (component: string, p: RestoreProgress) => void },
+    options: RestoreOptions,
   ): Promise<ComponentRestoreResult[]> {
     const point = await this.getRecoveryPoint(recoveryPointId);
     if (point.status === 'Corrupt') throw new IntegrityError(`recovery point ${recoveryPointId} is Corrupt: verify it again or choose another`);

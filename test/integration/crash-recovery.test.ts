@@ -82,6 +82,25 @@ describe('crash safety', () => {
     expect(await tableState(env, names.authTable)).toEqual(expected);
   });
 
+  it('a full restore killed in the middle resumes from its checkpoint when run again with the same id', async () => {
+    const point = await env.runtime.backups.createRecoveryPoint();
+    const expected = await tableState(env, names.authTable);
+    for (const key of [...expected.keys()].slice(0, 200)) {
+      const [pk, sk] = key.split('|');
+      await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: { pk: { S: pk ?? '' }, sk: { S: sk ?? '' }, kind: { S: 'tampered' } } }));
+    }
+    const run = await runAndKill(env, ['restore', point.recoveryPointId, 'full', 'rollback-test-1'], /progress auth write [1-9]/);
+    expect(run.killed, run.output).toBe(true);
+
+    const results = await env.runtime.backups.restoreRecoveryPoint(point.recoveryPointId, { mode: 'full', restoreId: 'rollback-test-1' });
+
+    const auth = results.find((r) => r.component === 'auth');
+    expect(auth?.verified).toBe(true);
+    // Resumed: the records written before the kill were not written again.
+    expect(auth?.written).toBeLessThan(expected.size);
+    expect(await tableState(env, names.authTable)).toEqual(expected);
+  });
+
   it('a backup killed in the middle leaves no point that can be chosen and no orphan data after retention', async () => {
     await mutateDemoData({ dynamo: env.runtime.dynamo, s3: env.runtime.s3, seed: 1, day: 20, now: env.runtime.clock.now() });
     const before = new Set((await env.runtime.backups.listRecoveryPoints()).map((p) => p.recoveryPointId));
