@@ -5,6 +5,11 @@
  * position). Indexes are small and read without the packs: a backup loads the parent snapshot's
  * indexes to know which digests are stored already, a restore loads them to map the manifest to
  * keys and digests before it fetches any pack.
+ *
+ * Prune rewrites a pack that is mostly dead (no kept snapshot references most of its records) as
+ * the pack's next generation: the live records stay at their positions, dead positions become
+ * empty slots, so manifests that point into the pack stay valid unchanged. The index names the
+ * pack's current generation; it is replaced after the new generation's pack is written.
  */
 import { randomBytes } from 'node:crypto';
 import { DIGEST_BYTES } from './digest.js';
@@ -19,13 +24,22 @@ export const PACK_ID_BYTES = 16;
  */
 export class PackIndex {
   constructor(
+    /** Which generation of the pack this index describes (0 until a prune repacks it). */
+    readonly generation: number,
     readonly count: number,
     private readonly keyBytes: Buffer,
     private readonly keyOffsets: Uint32Array,
     private readonly digests: Buffer,
     /** Record offsets within the pack, count + 1 entries (the last is the pack's length). */
     private readonly offsets: Float64Array,
+    /** 1 for a position whose record a prune removed. */
+    private readonly dead?: Uint8Array,
   ) {}
+
+  /** False for a position whose record was pruned (an empty slot). */
+  isLive(i: number): boolean {
+    return this.dead?.[i] !== 1;
+  }
 
   key(i: number): Buffer {
     return this.keyBytes.subarray(this.keyOffsets[i] ?? 0, this.keyOffsets[i + 1] ?? 0);
@@ -58,11 +72,23 @@ export function newPackId(): string {
   return randomBytes(PACK_ID_BYTES).toString('hex');
 }
 
-/** Encodes index entries (offsets are implied by the running sum of lengths). */
-export function encodePackIndex(entries: readonly { key: Buffer; digest: Buffer; length: number }[]): Buffer {
+/** An index entry to encode: a record, or an empty slot left by a prune. */
+export type PackIndexInput = { readonly key: Buffer; readonly digest: Buffer; readonly length: number } | { readonly dead: true };
+
+/**
+ * Encodes index entries: the generation, the count, then per entry a flag (0 record, 1 empty
+ * slot) and for a record its key, digest and length (offsets are the running sum of lengths).
+ */
+export function encodePackIndex(entries: readonly PackIndexInput[], generation = 0): Buffer {
   const w = new ByteWriter();
+  w.varint(generation);
   w.varint(entries.length);
   for (const e of entries) {
+    if ('dead' in e) {
+      w.varint(1);
+      continue;
+    }
+    w.varint(0);
     w.lengthPrefixed(e.key);
     w.bytes(e.digest);
     w.varint(e.length);
@@ -72,15 +98,27 @@ export function encodePackIndex(entries: readonly { key: Buffer; digest: Buffer;
 
 export function decodePackIndex(bytes: Buffer): PackIndex {
   const r = new ByteReader(bytes);
+  const generation = r.varint();
   const count = r.varint();
-  // Each entry takes at least a key length, a digest and a record length.
-  if (count > bytes.length / (DIGEST_BYTES + 2)) throw new IntegrityError('pack index claims more entries than it holds');
+  // Each entry takes at least its flag byte.
+  if (count > bytes.length) throw new IntegrityError('pack index claims more entries than it holds');
   const keys: Buffer[] = [];
   const keyOffsets = new Uint32Array(count + 1);
   const digests = Buffer.allocUnsafe(count * DIGEST_BYTES);
   const offsets = new Float64Array(count + 1);
   let keyTotal = 0;
+  let dead: Uint8Array | undefined;
   for (let i = 0; i < count; i++) {
+    const flag = r.varint();
+    if (flag === 1) {
+      dead ??= new Uint8Array(count);
+      dead[i] = 1;
+      keyOffsets[i + 1] = keyTotal;
+      digests.fill(0, i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+      offsets[i + 1] = offsets[i] ?? 0;
+      continue;
+    }
+    if (flag !== 0) throw new IntegrityError('pack index entry has an unknown flag');
     const key = r.lengthPrefixed();
     keys.push(key);
     keyTotal += key.length;
@@ -89,5 +127,5 @@ export function decodePackIndex(bytes: Buffer): PackIndex {
     offsets[i + 1] = (offsets[i] ?? 0) + r.varint();
   }
   if (!r.done) throw new IntegrityError('pack index has trailing bytes');
-  return new PackIndex(count, Buffer.concat(keys, keyTotal), keyOffsets, digests, offsets);
+  return new PackIndex(generation, count, Buffer.concat(keys, keyTotal), keyOffsets, digests, offsets, dead);
 }

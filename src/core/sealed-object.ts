@@ -120,6 +120,23 @@ export async function openObject(
   }
 }
 
+/**
+ * The data key a sealed object was sealed with, unwrapped: a repack reseals a pack's next
+ * generation under the same snapshot key, so the key's encryption context stays that snapshot's.
+ */
+export async function sealedObjectKey(bytes: Buffer, storeKey: string, ring: KeyRing): Promise<SnapshotKey> {
+  if (bytes.length < 7 || !bytes.subarray(0, 4).equals(MAGIC)) throw new IntegrityError(`damaged object ${storeKey}: not a sealed object`, storeKey);
+  const headerEnd = 7 + bytes.readUInt16BE(5);
+  let header: SealedHeader;
+  try {
+    header = JSON.parse(bytes.subarray(7, headerEnd).toString('utf8')) as SealedHeader;
+  } catch (err) {
+    throw new IntegrityError(`damaged object ${storeKey}: unreadable header`, storeKey, { cause: err });
+  }
+  const wrapped = Buffer.from(header.wk, 'base64');
+  return { plaintext: await ring.unwrap(wrapped, header.kc), wrapped, keyId: header.kid, context: header.kc };
+}
+
 /** HMAC key for summaries, derived from the snapshot's data key (never the data key itself). */
 export function summaryMacKey(dataKey: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'wing-rollback summary mac', 32));

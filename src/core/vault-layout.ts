@@ -3,6 +3,7 @@
  * component so that pruning and scratch restores work on one component's prefix.
  *
  *   components/<component>/packs/<aa>/<packId>      sealed pack: zstd(records), AES-256-GCM
+ *   components/<component>/packs/<aa>/<packId>.g<n> the same pack after its n-th repack
  *   components/<component>/indexes/<packId>         sealed pack index: key, digest, offset, length
  *   components/<component>/manifests/<chunkId>      sealed manifest chunk (runs), id = sha256(plain)
  *   components/<component>/snapshots/<snapshotId>.json   authenticated snapshot summary
@@ -11,7 +12,8 @@
 
 export const vaultLayout = {
   componentPrefix: (component: string): string => `components/${component}/`,
-  pack: (component: string, packId: string): string => `components/${component}/packs/${packId.slice(0, 2)}/${packId}`,
+  pack: (component: string, packId: string, generation = 0): string =>
+    `components/${component}/packs/${packId.slice(0, 2)}/${packObjectId(packId, generation)}`,
   packsPrefix: (component: string): string => `components/${component}/packs/`,
   packIndex: (component: string, packId: string): string => `components/${component}/indexes/${packId}`,
   indexesPrefix: (component: string): string => `components/${component}/indexes/`,
@@ -25,7 +27,7 @@ export const vaultLayout = {
   recoveryPointsPrefix: 'recovery-points/',
 } as const;
 
-/** The pack id at the end of a pack or index key. */
-export function packIdOfKey(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1);
+/** The id a pack generation is sealed under (and named by): the pack id, then `.g<n>` after a repack. */
+export function packObjectId(packId: string, generation: number): string {
+  return generation === 0 ? packId : `${packId}.g${String(generation)}`;
 }

@@ -1,6 +1,7 @@
 /**
  * BackupManager: recovery points over the whole plan, single-component snapshots, verification,
- * restores of snapshots into the live components, retention and prune, catalog rebuild. It drives
+ * restores of snapshots into the live components, retention (prune is VaultPruner's), catalog
+ * rebuild. It drives
  * the snapshot engine (`src/core/snapshot`) through the ports and keeps the catalog in step.
  */
 import { randomBytes } from 'node:crypto';
@@ -36,6 +37,7 @@ import type { SnapshotPurpose, SnapshotSummary } from '../core/snapshot/snapshot
 import { openRecoveryPoint, recoveryPointKeyContext, signRecoveryPoint } from '../core/snapshot/recovery-point-document.js';
 import { SnapshotVerifier, type VerifyProblem } from '../core/snapshot/snapshot-verifier.js';
 import { SnapshotWriter, type SnapshotProgress } from '../core/snapshot/snapshot-writer.js';
+import { VaultPruner } from './vault-pruner.js';
 import { VaultReader, type VaultDeps } from '../core/snapshot/vault-reader.js';
 import { vaultLayout } from '../core/vault-layout.js';
 
@@ -103,6 +105,7 @@ export interface RetentionReport {
   readonly deletedSnapshots: string[];
   readonly deletedObjects: number;
   readonly freedBytes: number;
+  readonly repackedPacks: number;
 }
 
 const LEASE_MS = 10 * 60_000;
@@ -523,7 +526,15 @@ export class BackupManager {
     const points = await this.deps.catalog.listRecoveryPoints();
     const decisions = decideRetention(points, this.deps.plan.retention, this.deps.clock.now(), (p) => this.isLive(p));
     if (options.dryRun) {
-      return { dryRun: true, decisions, deletedRecoveryPoints: decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId), deletedSnapshots: [], deletedObjects: 0, freedBytes: 0 };
+      return {
+        dryRun: true,
+        decisions,
+        deletedRecoveryPoints: decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId),
+        deletedSnapshots: [],
+        deletedObjects: 0,
+        freedBytes: 0,
+        repackedPacks: 0,
+      };
     }
     const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
     return withLock(this.deps.lock, owner, 'retention', async () => {
@@ -544,66 +555,18 @@ export class BackupManager {
       }
       const keptPoints = new Set(points.filter((p) => !doomed.has(p.recoveryPointId)).map((p) => p.recoveryPointId));
       const sideCutoff = this.deps.clock.now().getTime() - SIDE_SNAPSHOT_DAYS * 86_400_000;
-      const { deletedObjects, freedBytes, deleted } = await this.prune(keptPoints, sideCutoff);
-      deletedSnapshots.push(...deleted);
-      return { dryRun: false, decisions, deletedRecoveryPoints: [...doomed], deletedSnapshots, deletedObjects, freedBytes };
+      const pruned = await new VaultPruner(this.deps.vault, this.deps.catalog).prune(keptPoints, sideCutoff);
+      deletedSnapshots.push(...pruned.deletedSnapshots);
+      return {
+        dryRun: false,
+        decisions,
+        deletedRecoveryPoints: [...doomed],
+        deletedSnapshots,
+        deletedObjects: pruned.deletedObjects,
+        freedBytes: pruned.freedBytes,
+        repackedPacks: pruned.repackedPacks,
+      };
     });
-  }
-
-  /**
-   * Deletes every object no kept snapshot references. A summary is kept when its recovery point is
-   * kept, or, for a component or safety snapshot, while it is younger than seven days or the newest
-   * of its component. A summary of a point that no longer exists (a crashed run) goes.
-   */
-  private async prune(keptPoints: Set<string>, sideCutoff: number): Promise<{ deletedObjects: number; freedBytes: number; deleted: string[] }> {
-    const objects = new Map<string, number>();
-    for await (const o of this.deps.vault.store.list(vaultLayout.componentsPrefix)) objects.set(o.key, o.size);
-    const summaries: SnapshotSummary[] = [];
-    const newestSide = new Map<string, string>();
-    const unreadable: string[] = [];
-    for (const key of objects.keys()) {
-      const m = /^components\/([^/]+)\/snapshots\/(.+)\.json$/.exec(key);
-      if (!m?.[1] || !m[2]) continue;
-      try {
-        const s = await this.reader.readSummary(m[1], m[2]);
-        summaries.push(s);
-        if (s.purpose !== 'recovery-point' && (newestSide.get(s.component) ?? '') < s.snapshotId) newestSide.set(s.component, s.snapshotId);
-      } catch {
-        unreadable.push(key);
-      }
-    }
-    if (unreadable.length > 0) {
-      // Never prune from a partial view: a damaged summary might be the only reference to live data.
-      throw new IntegrityError(`cannot prune: unreadable snapshot summary ${unreadable[0] ?? ''}; run "npx wing backup:verify --all"`, unreadable[0]);
-    }
-    const keep = (s: SnapshotSummary): boolean => {
-      if (s.purpose === 'recovery-point') return s.recoveryPointId !== null && keptPoints.has(s.recoveryPointId);
-      return new Date(s.createdAt).getTime() >= sideCutoff || newestSide.get(s.component) === s.snapshotId;
-    };
-    const referenced = new Set<string>();
-    const deleted: string[] = [];
-    const toDelete: string[] = [];
-    for (const s of summaries) {
-      if (keep(s)) {
-        referenced.add(vaultLayout.snapshotSummary(s.component, s.snapshotId));
-        for (const p of s.packs) {
-          referenced.add(vaultLayout.pack(s.component, p));
-          referenced.add(vaultLayout.packIndex(s.component, p));
-        }
-        for (const stream of s.streams) for (const c of stream.manifestChunks) referenced.add(vaultLayout.manifestChunk(s.component, c));
-      } else {
-        deleted.push(s.snapshotId);
-        await this.deps.catalog.deleteSnapshot(s.component, s.snapshotId);
-      }
-    }
-    let freedBytes = 0;
-    for (const [key, size] of objects) {
-      if (referenced.has(key)) continue;
-      toDelete.push(key);
-      freedBytes += size;
-    }
-    await this.deps.vault.store.delete(toDelete);
-    return { deletedObjects: toDelete.length, freedBytes, deleted };
   }
 
   /** Rebuilds the catalog from the vault alone: authenticated summaries and recovery-point records. */

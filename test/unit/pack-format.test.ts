@@ -72,9 +72,9 @@ describe('pack indexes', () => {
   });
 
   it('refuses an index claiming more entries than it holds', () => {
-    // Arrange: count 3, one entry.
+    // Arrange: generation 0, count 3, one entry.
     const one = encodePackIndex([entry('a', 1)]);
-    const bytes = Buffer.concat([Buffer.from([3]), one.subarray(1)]);
+    const bytes = Buffer.concat([one.subarray(0, 1), Buffer.from([3]), one.subarray(2)]);
 
     // Act / Assert
     expect(() => decodePackIndex(bytes)).toThrow(IntegrityError);
@@ -94,7 +94,20 @@ describe('newPackId', () => {
 
 describe('pack index sanity', () => {
   it('refuses an index claiming more entries than it can hold, before allocating for them', () => {
-    const claim = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x01]); // varint 2^28
+    const claim = Buffer.from([0x00, 0x80, 0x80, 0x80, 0x80, 0x01]); // generation 0, count 2^28
     expect(() => decodePackIndex(claim)).toThrow(IntegrityError);
+  });
+});
+
+describe('repacked indexes', () => {
+  it('keeps positions stable: empty slots where pruned records were, and the generation', () => {
+    const digest = Buffer.alloc(32, 7);
+    const index = decodePackIndex(encodePackIndex([{ key: Buffer.from('a'), digest, length: 3 }, { dead: true }, { key: Buffer.from('c'), digest, length: 5 }], 2));
+    expect(index.generation).toBe(2);
+    expect(index.count).toBe(3);
+    expect([index.isLive(0), index.isLive(1), index.isLive(2)]).toEqual([true, false, true]);
+    expect(index.key(2).toString()).toBe('c');
+    expect(index.offset(2)).toBe(3);
+    expect(index.packLength).toBe(8);
   });
 });

@@ -27,7 +27,7 @@ export function registerRetentionApply(program: Command): Command {
         lines.push(
           dryRun
             ? `dry run: ${report.deletedRecoveryPoints.length} point(s) would be deleted, ${kept.length} kept`
-            : `deleted ${report.deletedRecoveryPoints.length} point(s) and ${report.deletedObjects} object(s), freed ${formatBytes(report.freedBytes)}`,
+            : `deleted ${report.deletedRecoveryPoints.length} point(s) and ${report.deletedObjects} object(s), repacked ${report.repackedPacks} pack(s), freed ${formatBytes(report.freedBytes)}`,
         );
         return {
           fields: {
@@ -37,6 +37,7 @@ export function registerRetentionApply(program: Command): Command {
             deletedSnapshots: report.deletedSnapshots,
             deletedObjects: report.deletedObjects,
             freedBytes: report.freedBytes,
+            repackedPacks: report.repackedPacks,
           },
           text: lines.join('\n'),
         };

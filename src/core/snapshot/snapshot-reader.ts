@@ -137,10 +137,12 @@ export class SnapshotReader {
       const following = packIds[i + 1];
       next = following === undefined ? undefined : this.loadPack(component, following);
       const { data, index } = await current;
-      const storeKey = vaultLayout.pack(component, packId);
+      const storeKey = vaultLayout.pack(component, packId, index.generation);
       const out: { record: ExpectedRecord; body: Buffer }[] = [];
       for (const record of byPack.get(packId) ?? []) {
-        if (record.position >= index.count) throw new IntegrityError(`damaged object ${storeKey}: position out of range`, storeKey);
+        if (record.position >= index.count || !index.isLive(record.position)) {
+          throw new IntegrityError(`damaged object ${storeKey}: no record at position ${String(record.position)}`, storeKey);
+        }
         const body = data.subarray(index.offset(record.position), index.offset(record.position) + index.length(record.position));
         checkRecordDigest(body, index.digest(record.position), storeKey);
         out.push({ record, body });
@@ -149,20 +151,24 @@ export class SnapshotReader {
     }
   }
 
-  /** A pack and its index, checked to describe each other. */
+  /** A pack and its index, checked to describe each other. The index names the pack's generation. */
   async loadPack(component: string, packId: string): Promise<LoadedPack> {
-    const [data, index] = await Promise.all([this.vault.readPack(component, packId), this.vault.readPackIndex(component, packId)]);
+    const index = await this.vault.readPackIndex(component, packId);
+    const data = await this.vault.readPack(component, packId, index.generation);
     if (index.packLength !== data.length) {
-      const storeKey = vaultLayout.pack(component, packId);
+      const storeKey = vaultLayout.pack(component, packId, index.generation);
       throw new IntegrityError(`damaged object ${storeKey}: size does not match its index`, storeKey);
     }
     return { data, index };
   }
 
   private checkRun(component: string, run: Run, index: PackIndex): void {
+    const storeKey = vaultLayout.packIndex(component, run.packId);
     if (run.start + run.count > index.count) {
-      const storeKey = vaultLayout.packIndex(component, run.packId);
       throw new IntegrityError(`damaged object ${storeKey}: manifest points past the end of the pack`, storeKey);
+    }
+    for (let p = run.start; p < run.start + run.count; p++) {
+      if (!index.isLive(p)) throw new IntegrityError(`damaged object ${storeKey}: manifest points at a pruned record`, storeKey);
     }
   }
 }

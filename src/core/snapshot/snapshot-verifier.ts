@@ -89,8 +89,9 @@ export class SnapshotVerifier {
     let problem: VerifyProblem | null = null;
     try {
       const { data, index } = await this.reader.loadPack(component, packId);
-      const storeKey = vaultLayout.pack(component, packId);
+      const storeKey = vaultLayout.pack(component, packId, index.generation);
       for (let i = 0; i < index.count; i++) {
+        if (!index.isLive(i)) continue;
         checkRecordDigest(data.subarray(index.offset(i), index.offset(i) + index.length(i)), index.digest(i), storeKey);
       }
       this.records += index.count;

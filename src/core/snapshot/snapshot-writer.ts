@@ -253,7 +253,7 @@ export class SnapshotWriter {
     parent.packs.forEach((packId, i) => {
       const index = indexes[i];
       for (let position = 0; index && position < index.count; position++) {
-        known.set(index.digest(position), { packId, position });
+        if (index.isLive(position)) known.set(index.digest(position), { packId, position });
       }
     });
     return known;

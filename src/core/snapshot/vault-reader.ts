@@ -9,7 +9,7 @@ import { chunkId as computeChunkId, decodeRuns, type Run } from '../manifest-for
 import { decodePackIndex, type PackIndex } from '../pack-format.js';
 import type { Compressor, KeyService, ObjectStore } from '../ports.js';
 import { KeyRing, openObject, SealedKind } from '../sealed-object.js';
-import { vaultLayout } from '../vault-layout.js';
+import { packObjectId, vaultLayout } from '../vault-layout.js';
 import { openSummary, type SnapshotSummary } from './snapshot-summary.js';
 
 export interface VaultDeps {
@@ -59,11 +59,11 @@ export class VaultReader {
     }
   }
 
-  /** The decompressed bytes of a pack. */
-  async readPack(component: string, packId: string): Promise<Buffer> {
-    const storeKey = vaultLayout.pack(component, packId);
+  /** The decompressed bytes of one generation of a pack (its index names the current one). */
+  async readPack(component: string, packId: string, generation: number): Promise<Buffer> {
+    const storeKey = vaultLayout.pack(component, packId, generation);
     const sealed = await this.getOrDamaged(storeKey);
-    const compressed = await openObject(sealed, { kind: SealedKind.Pack, id: packId, storeKey }, this.ring);
+    const compressed = await openObject(sealed, { kind: SealedKind.Pack, id: packObjectId(packId, generation), storeKey }, this.ring);
     try {
       return await this.deps.compressor.decompress(compressed);
     } catch (err) {
