@@ -7,6 +7,7 @@ import { VaultReader } from '../../src/core/snapshot/vault-reader.js';
 import { encodeItem } from '../../src/core/canonical-item.js';
 import { defaultResourceNames as names } from '../../src/core/plan.js';
 import { vaultLayout } from '../../src/core/vault-layout.js';
+import { mutateDemoData } from '../../src/local/demo/demo-loader.js';
 import { startLocalTestEnv, type LocalTestEnv } from '../support/local-env.js';
 
 const tables = [names.visionLakeTable, names.authTable, names.agentsTable, names.squadronsTable];
@@ -91,6 +92,20 @@ describe('snapshot engine on the local services', () => {
     // 3 changes per table plus 3 document changes: a differential restore touches only those.
     const touched = results.reduce((n, r) => n + r.written + r.deleted, 0);
     expect(touched).toBe(tables.length * 3 + 3);
+  });
+
+  it('after a 1 % day of activity, a differential restore writes and deletes at most 1.5x the changed items', async () => {
+    const point = await env.runtime.backups.createRecoveryPoint();
+    const changes = await mutateDemoData({ dynamo: env.runtime.dynamo, s3: env.runtime.s3, seed: 3, day: 30, percent: 1, now: new Date() });
+    // A document is two records: its index item and its body.
+    const changed = Object.entries(changes).reduce((n, [c, v]) => n + (v.updated + v.added + v.deleted) * (c === 'vision-lake' ? 2 : 1), 0);
+
+    const results = await env.runtime.backups.restoreRecoveryPoint(point.recoveryPointId, { mode: 'differential' });
+
+    const touched = results.reduce((n, r) => n + r.written + r.deleted, 0);
+    expect(results.every((r) => r.verified)).toBe(true);
+    expect(touched).toBeGreaterThan(0);
+    expect(touched).toBeLessThanOrEqual(1.5 * changed);
   });
 
   it('restores exactly in full mode too', async () => {
