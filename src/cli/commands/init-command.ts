@@ -1,13 +1,28 @@
 /** `init [--demo] [--scale N]`: create the local environment and the first administrator. */
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
-import { initLocal } from '../../local/local-init.js';
+import { initLocal, type BootstrapResult } from '../../local/local-init.js';
 import { runAction } from '../command-runner.js';
 
 export function parseScale(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 100) throw new ValidationError(`--scale must be a positive number up to 100, not "${value}"`);
   return n;
+}
+
+/**
+ * Shows generated first-administrator credentials once, on the terminal (stderr) only: never
+ * written to a log or a file.
+ */
+export function printGeneratedAdmin(admin: BootstrapResult): void {
+  if (!admin.generatedPassword && !admin.generatedTotpSecret) return;
+  const lines = ['', '  First administrator (shown once, store it now):', `    username:    ${admin.username}`];
+  if (admin.generatedPassword) lines.push(`    password:    ${admin.generatedPassword}`);
+  if (admin.generatedTotpSecret) {
+    lines.push(`    TOTP secret: ${admin.generatedTotpSecret} (add it to an authenticator app)`);
+    lines.push(`    otpauth://totp/WING%20Rollback:${admin.username}?secret=${admin.generatedTotpSecret}&issuer=WING%20Rollback`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n\n`);
 }
 
 export function registerInit(program: Command): Command {
@@ -28,21 +43,7 @@ export function registerInit(program: Command): Command {
         const admin = result.admin;
         if (admin.created) {
           lines.push(`first administrator: ${admin.username}`);
-          if (admin.generatedPassword || admin.generatedTotpSecret) {
-            // Shown once, on the terminal only: never written to a log or a file.
-            process.stderr.write(
-              [
-                '',
-                '  First administrator (shown once, store it now):',
-                `    username:    ${admin.username}`,
-                ...(admin.generatedPassword ? [`    password:    ${admin.generatedPassword}`] : []),
-                ...(admin.generatedTotpSecret
-                  ? [`    TOTP secret: ${admin.generatedTotpSecret}`, `    otpauth://totp/WING%20Rollback:${admin.username}?secret=${admin.generatedTotpSecret}&issuer=WING%20Rollback`]
-                  : []),
-                '',
-              ].join('\n') + '\n',
-            );
-          }
+          printGeneratedAdmin(admin);
         } else {
           lines.push(`administrator ${admin.username} exists already`);
         }

@@ -9,7 +9,7 @@ import { initLocal, readInitMarker } from '../../local/local-init.js';
 import { openLocalRuntime } from '../../local/local-runtime.js';
 import { readLiveOwner } from '../../local/run-owner.js';
 import { resolveWingHome } from '../../local/state-folder.js';
-import { parseScale } from './init-command.js';
+import { parseScale, printGeneratedAdmin } from './init-command.js';
 import { withGlobalFlags } from '../command-runner.js';
 import { writeError } from '../output.js';
 
@@ -30,17 +30,8 @@ export function registerStart(program: Command): Command {
       if (!runtime.isOwner) throw new ConflictError(`another process took the local environment of ${home} while starting`);
       if (!(await readInitMarker(home))) {
         process.stderr.write('first start: creating the local environment and loading demo data\n');
-        await initLocal(runtime, { demo: true, ...(opts.scale ? { scale: opts.scale } : {}), onStep: (m) => process.stderr.write(`  ${m}\n`) }).then((r) => {
-          const a = r.admin;
-          if (a.generatedPassword || a.generatedTotpSecret) {
-            process.stderr.write(
-              `\n  First administrator (shown once, store it now):\n    username:    ${a.username}\n` +
-                (a.generatedPassword ? `    password:    ${a.generatedPassword}\n` : '') +
-                (a.generatedTotpSecret ? `    TOTP secret: ${a.generatedTotpSecret} (add it to an authenticator app)\n` : '') +
-                '\n',
-            );
-          }
-        });
+        const result = await initLocal(runtime, { demo: true, ...(opts.scale ? { scale: opts.scale } : {}), onStep: (m) => process.stderr.write(`  ${m}\n`) });
+        printGeneratedAdmin(result.admin);
       }
       const points = await runtime.backups.listRecoveryPoints();
       process.stdout.write(
