@@ -25,14 +25,15 @@ export class CommandContext {
   constructor(readonly flags: GlobalFlags) {
     this.output = { json: flags.json, debug: flags.debug };
     this.progress = progressOnStderr(true);
+    // Bad flags are refused before anything starts.
     if (flags.target !== 'local' && flags.target !== 'aws') throw new ValidationError(`--target is local or aws, not "${flags.target}"`);
+    if (flags.target === 'aws') {
+      throw new ValidationError('--target aws needs a deployed stack; the AWS target of the CLI arrives with the operator-interfaces issue: use --target local');
+    }
+    if (!flags.wait) throw new ValidationError('--no-wait applies to rollbacks only');
   }
 
   async open(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {
-    if (this.flags.target === 'aws') {
-      throw new ValidationError('--target aws needs a deployed stack; the AWS target of the CLI arrives with the operator-interfaces issue: use --target local');
-    }
-    if (!this.flags.wait) throw new ValidationError('--no-wait applies to rollbacks only');
     this.runtime ??= await openLocalRuntime({ kind: 'temporary', createKey: options.createKey ?? false });
     return this.runtime;
   }

@@ -18,7 +18,8 @@ export function buildProgram(): Command {
     .description('WING Rollback: backup and emergency rollback of the WING platform')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
+    // Commander's own error lines are replaced by ours (one line, our wording); help still shows.
+    .configureOutput({ outputError: () => undefined });
   for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply]) {
     withGlobalFlags(register(program)).exitOverride();
   }
@@ -49,7 +50,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Success;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Success;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.Success;
+      // No command at all: the help went to stderr; that is bad usage.
+      if (err.code === 'commander.help') return ExitCode.BadUsage;
       const message = err.message.replace(/^error: /, '');
       return writeError(new ValidationError(`${message}; run "npx wing --help" for the commands and flags`), { json, debug });
     }

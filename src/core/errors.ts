@@ -63,8 +63,13 @@ export class ConflictError extends WingError {
   override readonly exitCode = ExitCode.Conflict;
 }
 
-/** Something the operation needs does not exist (recovery point, snapshot, object). */
-export class NotFoundError extends WingError {}
+/**
+ * Something named does not exist (a recovery point, a snapshot, an object): invalid input when
+ * an operator named it. A vault object missing under a snapshot is an IntegrityError instead.
+ */
+export class NotFoundError extends WingError {
+  override readonly exitCode = ExitCode.BadUsage;
+}
 
 /** A transient failure of a dependency worth retrying (throttling, timeouts). */
 export class TransientError extends WingError {}

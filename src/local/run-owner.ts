@@ -9,7 +9,8 @@
  * `run.lock` is exclusive, and only one process at a time may remove a stale one.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, readFile, rm } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ConflictError } from '../core/errors.js';
 import { startLocalServices, type LocalEndpoints, type RunningServices } from './local-services.js';
@@ -80,9 +81,13 @@ export async function acquireLocalServices(opts: AcquireOptions): Promise<Servic
     const current = await readRunLock(paths);
     if (current === 'missing') continue;
     if (current !== 'corrupt' && isLockLive(current)) {
+      // Registered before reading the endpoints: an owner that is finishing removes endpoints.json
+      // first, then waits for the users it can see, so no user loses the services mid-command.
+      const unregister = await registerUser(paths);
       // The owner may still be starting its services: its endpoints.json appears when they answer.
       const endpoints = await readEndpoints(paths);
-      if (endpoints) return { endpoints, isOwner: false, release: () => Promise.resolve() };
+      if (endpoints) return { endpoints, isOwner: false, release: unregister };
+      await unregister();
       if (Date.now() >= deadline) {
         throw new ConflictError(
           `the local services of ${paths.home} belong to process ${current.pid}, but its endpoints.json did not appear in time`,
@@ -291,6 +296,44 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+/** How long a finishing temporary owner keeps the services up for commands still using them. */
+const MAX_WAIT_FOR_USERS_MS = 60 * 60_000;
+
+function usersFolder(paths: StatePaths): string {
+  return join(paths.home, 'users');
+}
+
+/** Records this process as a user of another owner's services; returns how to unregister. */
+async function registerUser(paths: StatePaths): Promise<() => Promise<void>> {
+  const folder = usersFolder(paths);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const file = join(folder, `${String(process.pid)}.json`);
+  await writeFileAtomic(file, JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) }));
+  return () => rm(file, { force: true });
+}
+
+/** Waits until no live process is registered as a user; files of dead users are removed. */
+async function waitForLiveUsers(paths: StatePaths): Promise<void> {
+  const folder = usersFolder(paths);
+  const deadline = Date.now() + MAX_WAIT_FOR_USERS_MS;
+  while (Date.now() < deadline) {
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch {
+      return;
+    }
+    let live = 0;
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const holder = z.object({ pid: z.number(), startTime: z.string().nullable() }).safeParse(parseJson((await readOptional(join(folder, name))) ?? ''));
+      if (holder.success && holder.data.pid !== process.pid && isProcessAlive(holder.data.pid, holder.data.startTime)) live += 1;
+      else await rm(join(folder, name), { force: true });
+    }
+    if (live === 0) return;
+    await sleep(200);
+  }
+}
+
 async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: boolean): Promise<ServiceSession> {
   let services: RunningServices | undefined;
   let released: Promise<void> | undefined;
@@ -300,12 +343,18 @@ async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: bool
     unlinkQuietly(paths.endpoints);
     unlinkQuietly(paths.runLock);
   };
-  const release = (): Promise<void> =>
+  // A normal release waits for commands still using the services; a signal stops them at once.
+  const stop = (waitForUsers: boolean): Promise<void> =>
     (released ??= (async () => {
       uninstall();
+      if (waitForUsers && lockIsMineSync(paths, lock)) {
+        await rm(paths.endpoints, { force: true });
+        await waitForLiveUsers(paths);
+      }
       await services?.stop();
       removeFilesSync();
     })());
+  const release = (): Promise<void> => stop(true);
   // Installed before the services start, so that a Ctrl-C during start-up cleans up too.
   const uninstall = installOwnerHandlers({
     handleSignals,
@@ -313,7 +362,7 @@ async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: bool
       services?.stopNow();
       removeFilesSync();
     },
-    onSignal: release,
+    onSignal: () => stop(false),
   });
 
   try {

@@ -525,15 +525,20 @@ export class BackupManager {
   async applyRetention(options: { dryRun: boolean; lockOwner?: string }): Promise<RetentionReport> {
     const points = await this.deps.catalog.listRecoveryPoints();
     const decisions = decideRetention(points, this.deps.plan.retention, this.deps.clock.now(), (p) => this.isLive(p));
+    const sideCutoff = this.deps.clock.now().getTime() - SIDE_SNAPSHOT_DAYS * 86_400_000;
+    const doomed = new Set(decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId));
+    const keptPoints = new Set(points.filter((p) => !doomed.has(p.recoveryPointId)).map((p) => p.recoveryPointId));
+    const pruner = new VaultPruner(this.deps.vault, this.deps.catalog);
     if (options.dryRun) {
+      const preview = await pruner.prune(keptPoints, sideCutoff, true);
       return {
         dryRun: true,
         decisions,
-        deletedRecoveryPoints: decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId),
-        deletedSnapshots: [],
-        deletedObjects: 0,
-        freedBytes: 0,
-        repackedPacks: 0,
+        deletedRecoveryPoints: [...doomed],
+        deletedSnapshots: preview.deletedSnapshots,
+        deletedObjects: preview.deletedObjects,
+        freedBytes: preview.freedBytes,
+        repackedPacks: preview.repackedPacks,
       };
     }
     const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
@@ -541,27 +546,18 @@ export class BackupManager {
       if (points.some((p) => this.isLive(p))) {
         throw new ConflictError('a backup is being taken: retention runs after it finishes');
       }
-      const doomed = new Set(decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId));
-      const deletedSnapshots: string[] = [];
-      for (const point of points) {
-        if (!doomed.has(point.recoveryPointId)) continue;
-        for (const ref of point.snapshots) {
-          await this.deps.vault.store.delete([vaultLayout.snapshotSummary(ref.component, ref.snapshotId)]);
-          await this.deps.catalog.deleteSnapshot(ref.component, ref.snapshotId);
-          deletedSnapshots.push(ref.snapshotId);
-        }
-        await this.deps.vault.store.delete([vaultLayout.recoveryPoint(point.recoveryPointId)]);
-        await this.deps.catalog.deleteRecoveryPoint(point.recoveryPointId);
+      // The points go first; their snapshots, no longer kept by any point, go with the prune. A
+      // crash in between leaves summaries of points that no longer exist, which the next prune removes.
+      for (const id of doomed) {
+        await this.deps.catalog.deleteRecoveryPoint(id);
+        await this.deps.vault.store.delete([vaultLayout.recoveryPoint(id)]);
       }
-      const keptPoints = new Set(points.filter((p) => !doomed.has(p.recoveryPointId)).map((p) => p.recoveryPointId));
-      const sideCutoff = this.deps.clock.now().getTime() - SIDE_SNAPSHOT_DAYS * 86_400_000;
-      const pruned = await new VaultPruner(this.deps.vault, this.deps.catalog).prune(keptPoints, sideCutoff);
-      deletedSnapshots.push(...pruned.deletedSnapshots);
+      const pruned = await pruner.prune(keptPoints, sideCutoff);
       return {
         dryRun: false,
         decisions,
         deletedRecoveryPoints: [...doomed],
-        deletedSnapshots,
+        deletedSnapshots: pruned.deletedSnapshots,
         deletedObjects: pruned.deletedObjects,
         freedBytes: pruned.freedBytes,
         repackedPacks: pruned.repackedPacks,

@@ -37,7 +37,8 @@ export class VaultPruner {
     private readonly catalog: Catalog,
   ) {}
 
-  async prune(keptPoints: ReadonlySet<string>, sideCutoffMs: number): Promise<PruneResult> {
+  /** With `dryRun`, reports what would be deleted and repacked and changes nothing. */
+  async prune(keptPoints: ReadonlySet<string>, sideCutoffMs: number, dryRun = false): Promise<PruneResult> {
     const reader = new VaultReader(this.vault);
     const objects = new Map<string, number>();
     for await (const o of this.vault.store.list(vaultLayout.componentsPrefix)) objects.set(o.key, o.size);
@@ -72,11 +73,11 @@ export class VaultPruner {
         for (const stream of s.streams) for (const c of stream.manifestChunks) referenced.add(vaultLayout.manifestChunk(s.component, c));
       } else {
         deletedSnapshots.push(s.snapshotId);
-        await this.catalog.deleteSnapshot(s.component, s.snapshotId);
+        if (!dryRun) await this.catalog.deleteSnapshot(s.component, s.snapshotId);
       }
     }
 
-    const repackedPacks = await this.markPacks(kept, reader, referenced);
+    const repackedPacks = await this.markPacks(kept, reader, referenced, dryRun);
 
     let freedBytes = 0;
     const toDelete: string[] = [];
@@ -85,7 +86,7 @@ export class VaultPruner {
       toDelete.push(key);
       freedBytes += size;
     }
-    await this.vault.store.delete(toDelete);
+    if (!dryRun) await this.vault.store.delete(toDelete);
     return { deletedObjects: toDelete.length, freedBytes, deletedSnapshots, repackedPacks };
   }
 
@@ -93,7 +94,7 @@ export class VaultPruner {
    * Marks every pack generation and index the kept snapshots need as referenced, repacking the
    * packs that are mostly dead. Returns how many were repacked.
    */
-  private async markPacks(kept: readonly SnapshotSummary[], reader: VaultReader, referenced: Set<string>): Promise<number> {
+  private async markPacks(kept: readonly SnapshotSummary[], reader: VaultReader, referenced: Set<string>, dryRun: boolean): Promise<number> {
     const snapshotReader = new SnapshotReader(reader);
     // Live positions of every referenced pack, from the manifests of the kept snapshots.
     const live = new Map<string, { component: string; packId: string; positions: Set<number> }>();
@@ -119,7 +120,7 @@ export class VaultPruner {
       const deadRecords = [...Array(index.count).keys()].some((p) => index.isLive(p) && !positions.has(p));
       if (!deadRecords || liveBytes >= index.packLength * REPACK_BELOW_LIVE_SHARE) continue;
       const next = index.generation + 1;
-      await this.repack(component, packId, index.generation, next, positions, reader);
+      if (!dryRun) await this.repack(component, packId, index.generation, next, positions, reader);
       referenced.add(vaultLayout.pack(component, packId, next));
       repacked += 1;
     }

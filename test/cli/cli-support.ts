@@ -77,12 +77,16 @@ export function ensureCliBuilt(): void {
       } catch {
         // Removed meanwhile.
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the CLI build lock ${lock}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the CLI build lock ${lock}`, { cause: err });
       sleepSync(200);
     }
   }
   try {
     if (cliIsStale()) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } catch (err) {
+    // tsc reports compile errors on stdout.
+    const { stdout, stderr } = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`building the CLI (npx tsc -p tsconfig.build.json) failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`.slice(0, 4000), { cause: err });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
@@ -114,6 +118,7 @@ export interface SpawnedWing {
   readonly pid: number;
   stdout(): string;
   stderr(): string;
+  hasExited(): boolean;
   readonly exited: Promise<RunResult>;
 }
 
@@ -129,17 +134,19 @@ export function spawnWing(args: readonly string[], env: NodeJS.ProcessEnv, comma
   children.add(child);
   let out = '';
   let err = '';
+  let done = false;
   child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
   child.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
   const exited = new Promise<RunResult>((resolvePromise, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
+      done = true;
       children.delete(child);
       resolvePromise({ code, signal, stdout: out, stderr: err, ms: Date.now() - started });
     });
   });
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
-  return { child, pid: child.pid, stdout: () => out, stderr: () => err, exited };
+  return { child, pid: child.pid, stdout: () => out, stderr: () => err, hasExited: () => done, exited };
 }
 
 /** Runs the CLI to completion; kills it (SIGKILL) and fails after `timeoutMs`. */
@@ -179,7 +186,7 @@ export function parseOneJsonObject(stdout: string): Record<string, unknown> {
   try {
     value = JSON.parse(stdout);
   } catch (err) {
-    throw new Error(`stdout is not exactly one JSON value: ${(err as Error).message}\n${stdout}`);
+    throw new Error(`stdout is not exactly one JSON value: ${(err as Error).message}\n${stdout}`, { cause: err });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`stdout is not a JSON object:\n${stdout}`);
   return value as Record<string, unknown>;
@@ -320,7 +327,17 @@ export function readRunLock(home: string): RunLockJson | undefined {
   }
 }
 
-/** `process.kill(pid, 0)`: false only when it throws ESRCH. Zombies count as dead. */
+/** `process.kill(pid, 0)` throws ESRCH: the process is gone and reaped (not even a zombie). */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Whether `pid` runs: `process.kill(pid, 0)` succeeds and it is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

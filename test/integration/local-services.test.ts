@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { localDynamoClient, localS3Client } from '../../src/adapters/local-clients.js';
@@ -147,6 +147,29 @@ describe('local services', () => {
     expect(await readLiveOwner(home)).toBeUndefined();
     await expect(stat(statePaths(home).runLock)).rejects.toThrow();
     await expect(stat(statePaths(home).endpoints)).rejects.toThrow();
+  });
+
+  it('keep the services up, when a temporary owner finishes, until the commands still using them are done', async () => {
+    const home = await newHome();
+    const owner = await acquire(home);
+    expect(owner.isOwner).toBe(true);
+    // Another command using these services: a live process registered as a user.
+    const user = spawn('sleep', ['2']);
+    await mkdir(join(home, 'users'), { recursive: true });
+    await writeFile(join(home, 'users', `${String(user.pid)}.json`), JSON.stringify({ pid: user.pid, startTime: null }));
+    const started = Date.now();
+
+    const released = owner.release();
+    await new Promise((r) => setTimeout(r, 500));
+    // While it waits, no new command can find the endpoints, but the services still answer.
+    await expect(stat(statePaths(home).endpoints)).rejects.toThrow();
+    const dynamo = localDynamoClient(owner.endpoints.dynamodb);
+    await expect(dynamo.send(new ListTablesCommand({}))).resolves.toBeDefined();
+    dynamo.destroy();
+    await released;
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(await readLiveOwner(home)).toBeUndefined();
   });
 
   it('take over a run.lock whose process is dead', async () => {

@@ -131,6 +131,7 @@ export function registerBackupVerify(program: Command): Command {
         } else {
           const id = typeof opts.backupId === 'string' ? opts.backupId : (await runtime.backups.listRecoveryPoints())[0]?.recoveryPointId;
           if (!id) throw new ValidationError('there are no recovery points to verify: run "npx wing backup:create" first');
+          await runtime.backups.getRecoveryPoint(id);
           ctx.progress.step(`verifying ${id}`);
           outcomes = [await runtime.backups.verifyRecoveryPoint(id)];
         }

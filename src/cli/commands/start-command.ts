@@ -10,7 +10,8 @@ import { openLocalRuntime } from '../../local/local-runtime.js';
 import { readLiveOwner } from '../../local/run-owner.js';
 import { resolveWingHome } from '../../local/state-folder.js';
 import { parseScale, printGeneratedAdmin } from './init-command.js';
-import { withGlobalFlags } from '../command-runner.js';
+import { CommandContext } from '../command-context.js';
+import { globalFlagsOf, withGlobalFlags } from '../command-runner.js';
 import { writeError } from '../output.js';
 
 export function registerStart(program: Command): Command {
@@ -23,6 +24,8 @@ export function registerStart(program: Command): Command {
     const command = args[args.length - 1] as Command;
     const opts = command.opts<{ scale?: number; debug?: boolean; json?: boolean }>();
     try {
+      // Validates the global flags (start runs locally, and waits by nature).
+      new CommandContext(globalFlagsOf(command.opts<Record<string, unknown>>()));
       const home = resolveWingHome();
       const owner = await readLiveOwner(home);
       if (owner) throw new ConflictError(`the local environment of ${home} is already running (process ${owner.lock.pid}); stop it with Ctrl-C there first`);
