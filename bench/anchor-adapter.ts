@@ -84,7 +84,7 @@ function componentName(root: string, file: string): string {
 
 async function open(repo: string): Promise<{ deps: VaultDeps; catalog: BenchCatalog; save: () => Promise<void> }> {
   const keys = await LocalKeyService.fromFile(join(repo, 'keys', 'master.key'), { create: false });
-  const deps: VaultDeps = { store: new FsObjectStore(join(repo, 'vault')), keys, compressor: new ZstdCompressor(3) };
+  const deps: VaultDeps = { store: new FsObjectStore(join(repo, 'vault')), keys, compressor: new ZstdCompressor() };
   const catalogPath = join(repo, 'catalog.json');
   const catalog = JSON.parse(await readFile(catalogPath, 'utf8')) as BenchCatalog;
   return { deps, catalog, save: () => writeFile(catalogPath, JSON.stringify(catalog)) };
@@ -132,7 +132,7 @@ async function backup(repo: string, src: string): Promise<void> {
 async function restore(repo: string, target: string): Promise<void> {
   const { deps, catalog } = await open(repo);
   const vault = new VaultReader(deps);
-  const reader = new SnapshotReader(vault, { prefetchPacks: 4 });
+  const reader = new SnapshotReader(vault, { prefetchPacks: 3 });
   await mkdir(target, { recursive: true });
   for (const [component, snapshotId] of latest(catalog)) {
     const summary: SnapshotSummary = await vault.readSummary(component, snapshotId);

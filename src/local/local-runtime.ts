@@ -89,7 +89,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
   const backups = new BackupManager({
     plan,
     catalog,
-    vault: { store: vaultStore, keys, compressor: new ZstdCompressor(3) },
+    vault: { store: vaultStore, keys, compressor: new ZstdCompressor(plan.compressionLevel) },
     sources: new AwsComponentSources(dynamo, s3),
     lock,
     clock,

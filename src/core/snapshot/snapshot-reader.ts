@@ -81,7 +81,7 @@ export class SnapshotReader {
     const lastUse = new Map<string, number>();
     runs.forEach((r, i) => lastUse.set(r.packId, i));
     const cache = new Map<string, Promise<LoadedPack>>();
-    const limit = Math.max(1, this.options.prefetchPacks ?? 4);
+    const limit = Math.max(1, this.options.prefetchPacks ?? 3);
     let ahead = 0;
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];

@@ -16,7 +16,7 @@ import { ContentDigest, combineDigests, sha256 } from '../digest.js';
 import { DigestTable } from '../digest-table.js';
 import { asError } from '../errors.js';
 import { chunkId as computeChunkId, chunkRuns, RunBuilder } from '../manifest-format.js';
-import { encodePackIndex, newPackId } from '../pack-format.js';
+import { newPackId, PackIndexBuilder } from '../pack-format.js';
 import type { Clock, KeyService } from '../ports.js';
 import { sealObject, SealedKind, type SnapshotKey } from '../sealed-object.js';
 import { vaultLayout } from '../vault-layout.js';
@@ -69,7 +69,7 @@ interface Location {
 class PackWriter {
   private id = newPackId();
   private buffer: Buffer;
-  private entries: { key: Buffer; digest: Buffer; length: number }[] = [];
+  private index = new PackIndexBuilder();
   private bytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
   /** Pack buffers whose upload finished, reused so memory does not churn with every pack. */
@@ -90,14 +90,14 @@ class PackWriter {
 
   /** Adds a record and returns where it will live. */
   add(key: Buffer, digest: Buffer, body: Buffer): Location {
-    const location = { packId: this.id, position: this.entries.length };
+    const location = { packId: this.id, position: this.index.count };
     if (this.bytes + body.length > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.bytes + body.length));
       this.buffer.copy(grown, 0, 0, this.bytes);
       this.buffer = grown;
     }
     body.copy(this.buffer, this.bytes);
-    this.entries.push({ key: Buffer.from(key), digest, length: body.length });
+    this.index.add(key, digest, body.length);
     this.bytes += body.length;
     return location;
   }
@@ -108,16 +108,16 @@ class PackWriter {
 
   /** Seals the current pack and starts its upload; waits while too many are in flight. */
   async rotate(): Promise<void> {
-    if (this.entries.length === 0) return;
+    if (this.index.count === 0) return;
     const id = this.id;
     const data = this.buffer.subarray(0, this.bytes);
-    const entries = this.entries;
+    const index = this.index;
     const full = this.buffer;
     this.id = newPackId();
     this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.targetBytes + (this.targetBytes >> 2));
-    this.entries = [];
+    this.index = new PackIndexBuilder();
     this.bytes = 0;
-    const task = this.upload(id, data, entries).then(
+    const task = this.upload(id, data, index).then(
       () => {
         this.spare.push(full);
       },
@@ -137,17 +137,17 @@ class PackWriter {
     if (this.failure) throw this.failure;
   }
 
-  private async upload(id: string, data: Buffer, entries: { key: Buffer; digest: Buffer; length: number }[]): Promise<void> {
+  private async upload(id: string, data: Buffer, index: PackIndexBuilder): Promise<void> {
     const [packData, indexData] = await Promise.all([
       this.deps.compressor.compress(data),
-      this.deps.compressor.compress(encodePackIndex(entries)),
+      this.deps.compressor.compress(index.encode()),
     ]);
     const pack = sealObject(SealedKind.Pack, id, this.key, packData);
-    const index = sealObject(SealedKind.PackIndex, id, this.key, indexData);
+    const sealedIndex = sealObject(SealedKind.PackIndex, id, this.key, indexData);
     // The index goes last: an index present means its pack is complete.
     await this.deps.store.put(vaultLayout.pack(this.component, id), pack);
-    await this.deps.store.put(vaultLayout.packIndex(this.component, id), index);
-    this.storedBytes += pack.length + index.length;
+    await this.deps.store.put(vaultLayout.packIndex(this.component, id), sealedIndex);
+    this.storedBytes += pack.length + sealedIndex.length;
     this.written.push(id);
   }
 }
