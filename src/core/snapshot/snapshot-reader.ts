@@ -81,22 +81,21 @@ export class SnapshotReader {
     const lastUse = new Map<string, number>();
     runs.forEach((r, i) => lastUse.set(r.packId, i));
     const cache = new Map<string, Promise<LoadedPack>>();
-    const limit = Math.max(1, this.options.prefetchPacks ?? 3);
-    let ahead = 0;
+    const ahead = Math.max(1, this.options.prefetchPacks ?? 3);
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (!run) continue;
-      // Fetch ahead in manifest order, keeping at most `limit` packs loaded or loading.
-      ahead = Math.max(ahead, i);
-      while (ahead < runs.length && cache.size < limit) {
-        const next = runs[ahead++];
-        if (next && !cache.has(next.packId)) cache.set(next.packId, this.loadPack(summary.component, next.packId));
+      // Keep the next `ahead` distinct packs of the manifest loading. Packs used all along (the
+      // new records of an incremental snapshot) stay cached without taking a prefetch slot.
+      const upcoming = new Set<string>();
+      for (let j = i; j < runs.length && upcoming.size < ahead; j++) {
+        const next = runs[j];
+        if (!next || upcoming.has(next.packId)) continue;
+        upcoming.add(next.packId);
+        if (!cache.has(next.packId)) cache.set(next.packId, this.loadPack(summary.component, next.packId));
       }
-      let pending = cache.get(run.packId);
-      if (!pending) {
-        pending = this.loadPack(summary.component, run.packId);
-        cache.set(run.packId, pending);
-      }
+      // The scan above always starts with this run's own pack.
+      const pending = cache.get(run.packId) ?? this.loadPack(summary.component, run.packId);
       const { data, index } = await pending;
       this.checkRun(summary.component, run, index);
       if (lastUse.get(run.packId) === i) cache.delete(run.packId);
