@@ -34,7 +34,18 @@ export class PackIndex {
     private readonly offsets: Float64Array,
     /** 1 for a position whose record a prune removed. */
     private readonly dead?: Uint8Array,
+    /** Source fingerprints of records that have one (S3 objects: ETag, size, last modified). */
+    private readonly fingerprints?: readonly (Buffer | undefined)[],
   ) {}
+
+  /**
+   * The fingerprint the source gave the record when it was read, if any: a cheap identity (for
+   * an S3 object its ETag, size and last-modified second) that a live listing can be compared
+   * with, so a differential restore need not read unchanged objects.
+   */
+  fingerprint(i: number): Buffer | undefined {
+    return this.fingerprints?.[i];
+  }
 
   /** False for a position whose record was pruned (an empty slot). */
   isLive(i: number): boolean {
@@ -73,13 +84,16 @@ export function newPackId(): string {
 }
 
 /** An index entry to encode: a record, or an empty slot left by a prune. */
-export type PackIndexInput = { readonly key: Buffer; readonly digest: Buffer; readonly length: number } | { readonly dead: true };
+export type PackIndexInput =
+  | { readonly key: Buffer; readonly digest: Buffer; readonly length: number; readonly fingerprint?: Buffer | undefined }
+  | { readonly dead: true };
 
 /**
  * Builds an index entry by entry straight into bytes: a pack being filled holds no object per
  * record, so nothing per record outlives the young generation of the garbage collector.
- * Layout: the generation, the count, then per entry a flag (0 record, 1 empty slot) and for a
- * record its key, digest and length (offsets are the running sum of lengths).
+ * Layout: the generation, the count, then per entry a flag (0 record, 1 empty slot, 2 record
+ * with a fingerprint) and for a record its key, digest and length (offsets are the running sum of
+ * lengths), then the fingerprint when flagged.
  */
 export class PackIndexBuilder {
   private readonly entries = new ByteWriter();
@@ -89,11 +103,12 @@ export class PackIndexBuilder {
     return this.entryCount;
   }
 
-  add(key: Uint8Array, digest: Uint8Array, length: number): void {
-    this.entries.varint(0);
+  add(key: Uint8Array, digest: Uint8Array, length: number, fingerprint?: Uint8Array): void {
+    this.entries.varint(fingerprint ? 2 : 0);
     this.entries.lengthPrefixed(key);
     this.entries.bytes(digest);
     this.entries.varint(length);
+    if (fingerprint) this.entries.lengthPrefixed(fingerprint);
     this.entryCount += 1;
   }
 
@@ -115,7 +130,7 @@ export function encodePackIndex(entries: readonly PackIndexInput[], generation =
   const builder = new PackIndexBuilder();
   for (const e of entries) {
     if ('dead' in e) builder.addEmptySlot();
-    else builder.add(e.key, e.digest, e.length);
+    else builder.add(e.key, e.digest, e.length, e.fingerprint);
   }
   return builder.encode(generation);
 }
@@ -132,6 +147,7 @@ export function decodePackIndex(bytes: Buffer): PackIndex {
   const offsets = new Float64Array(count + 1);
   let keyTotal = 0;
   let dead: Uint8Array | undefined;
+  let fingerprints: (Buffer | undefined)[] | undefined;
   for (let i = 0; i < count; i++) {
     const flag = r.varint();
     if (flag === 1) {
@@ -142,14 +158,18 @@ export function decodePackIndex(bytes: Buffer): PackIndex {
       offsets[i + 1] = offsets[i] ?? 0;
       continue;
     }
-    if (flag !== 0) throw new IntegrityError('pack index entry has an unknown flag');
+    if (flag !== 0 && flag !== 2) throw new IntegrityError('pack index entry has an unknown flag');
     const key = r.lengthPrefixed();
     keys.push(key);
     keyTotal += key.length;
     keyOffsets[i + 1] = keyTotal;
     r.bytes(DIGEST_BYTES).copy(digests, i * DIGEST_BYTES);
     offsets[i + 1] = (offsets[i] ?? 0) + r.varint();
+    if (flag === 2) {
+      fingerprints ??= new Array<Buffer | undefined>(count);
+      fingerprints[i] = Buffer.from(r.lengthPrefixed());
+    }
   }
   if (!r.done) throw new IntegrityError('pack index has trailing bytes');
-  return new PackIndex(generation, count, Buffer.concat(keys, keyTotal), keyOffsets, digests, offsets, dead);
+  return new PackIndex(generation, count, Buffer.concat(keys, keyTotal), keyOffsets, digests, offsets, dead, fingerprints);
 }

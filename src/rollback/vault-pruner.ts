@@ -140,7 +140,7 @@ export class VaultPruner {
         continue;
       }
       parts.push(data.subarray(index.offset(p), index.offset(p) + index.length(p)));
-      entries.push({ key: index.key(p), digest: index.digest(p), length: index.length(p) });
+      entries.push({ key: index.key(p), digest: index.digest(p), length: index.length(p), fingerprint: index.fingerprint(p) });
     }
     const pack = sealObject(SealedKind.Pack, packObjectId(packId, next), key, await this.vault.compressor.compress(Buffer.concat(parts)));
     const packIndex = sealObject(SealedKind.PackIndex, packId, key, await this.vault.compressor.compress(encodePackIndex(entries, next)));

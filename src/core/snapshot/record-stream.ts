@@ -7,6 +7,14 @@ import type { SourceDescriptor } from './snapshot-summary.js';
 export interface SnapshotRecord {
   readonly key: Buffer;
   readonly body: Buffer;
+  /** A cheap identity of the live record (see PackIndex.fingerprint), when the source has one. */
+  readonly fingerprint?: Buffer | undefined;
+}
+
+/** A live record's key and fingerprint, from a listing that does not read bodies. */
+export interface LiveFingerprint {
+  readonly key: Buffer;
+  readonly fingerprint: Buffer;
 }
 
 /** A source of records, read in batches. */
@@ -22,4 +30,6 @@ export interface RestoreTarget {
   scan(): AsyncIterable<readonly SnapshotRecord[]>;
   write(records: readonly SnapshotRecord[]): Promise<void>;
   delete(keys: readonly Buffer[]): Promise<void>;
+  /** Keys and fingerprints of the live records, for targets that can list without reading bodies. */
+  scanFingerprints?(): AsyncIterable<readonly LiveFingerprint[]>;
 }

@@ -23,6 +23,7 @@ export interface ExpectedRecord {
   readonly digest: Buffer;
   readonly packId: string;
   readonly position: number;
+  readonly fingerprint: Buffer | undefined;
 }
 
 /** The records of one manifest run: contiguous bytes of one pack. */
@@ -70,7 +71,7 @@ export class SnapshotReader {
       const index = await this.vault.readPackIndex(summary.component, run.packId);
       this.checkRun(summary.component, run, index);
       for (let p = run.start; p < run.start + run.count; p++) {
-        yield { key: index.key(p), digest: index.digest(p), packId: run.packId, position: p };
+        yield { key: index.key(p), digest: index.digest(p), packId: run.packId, position: p, fingerprint: index.fingerprint(p) };
       }
     }
   }

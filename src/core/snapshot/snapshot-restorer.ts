@@ -74,29 +74,48 @@ export class SnapshotRestorer {
     this.reader = new SnapshotReader(vault);
   }
 
-  /** Compares the live target with the snapshot without changing anything (a dry run). */
+  /**
+   * Compares the live target with the snapshot without changing anything (a dry run). When the
+   * target can list fingerprints and the snapshot recorded them, unchanged records are recognised
+   * from the listing alone (an S3 prefix: no object is read); otherwise live records are read and
+   * their digests compared.
+   */
   async diff(summary: SnapshotSummary, stream: StreamSummary, target: RestoreTarget, onProgress?: (p: RestoreProgress) => void): Promise<DiffPlan> {
     const expected = new Map<string, ExpectedRecord>();
-    for await (const record of this.reader.expectedRecords(summary, stream)) expected.set(record.key.toString('latin1'), record);
+    let allFingerprinted = true;
+    for await (const record of this.reader.expectedRecords(summary, stream)) {
+      expected.set(record.key.toString('latin1'), record);
+      if (!record.fingerprint) allFingerprinted = false;
+    }
     const seen = new Set<string>();
     const toWrite: ExpectedRecord[] = [];
     const toDelete: Buffer[] = [];
     let unchanged = 0;
     let scanned = 0;
-    for await (const batch of target.scan()) {
-      for (const live of batch) {
-        const k = live.key.toString('latin1');
-        const want = expected.get(k);
-        if (!want) {
-          toDelete.push(live.key);
-          continue;
-        }
-        seen.add(k);
-        if (sha256(live.body).equals(want.digest)) unchanged += 1;
-        else toWrite.push(want);
+    const compare = (key: Buffer, same: (want: ExpectedRecord) => boolean): void => {
+      const k = key.toString('latin1');
+      const want = expected.get(k);
+      if (!want) {
+        toDelete.push(key);
+        return;
       }
-      scanned += batch.length;
-      onProgress?.({ source: stream.source.name, phase: 'scan', done: scanned, total: expected.size });
+      seen.add(k);
+      if (same(want)) unchanged += 1;
+      else toWrite.push(want);
+    };
+    const live = allFingerprinted ? target.scanFingerprints?.() : undefined;
+    if (live) {
+      for await (const batch of live) {
+        for (const l of batch) compare(l.key, (want) => want.fingerprint?.equals(l.fingerprint) === true);
+        scanned += batch.length;
+        onProgress?.({ source: stream.source.name, phase: 'scan', done: scanned, total: expected.size });
+      }
+    } else {
+      for await (const batch of target.scan()) {
+        for (const l of batch) compare(l.key, (want) => sha256(l.body).equals(want.digest));
+        scanned += batch.length;
+        onProgress?.({ source: stream.source.name, phase: 'scan', done: scanned, total: expected.size });
+      }
     }
     for (const [k, want] of expected) if (!seen.has(k)) toWrite.push(want);
     return { toWrite, toDelete, unchanged, expected: expected.size };

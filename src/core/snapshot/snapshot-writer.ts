@@ -89,7 +89,7 @@ class PackWriter {
   }
 
   /** Adds a record and returns where it will live. */
-  add(key: Buffer, digest: Buffer, body: Buffer): Location {
+  add(key: Buffer, digest: Buffer, body: Buffer, fingerprint: Buffer | undefined): Location {
     const location = { packId: this.id, position: this.index.count };
     if (this.bytes + body.length > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.bytes + body.length));
@@ -97,7 +97,7 @@ class PackWriter {
       this.buffer = grown;
     }
     body.copy(this.buffer, this.bytes);
-    this.index.add(key, digest, body.length);
+    this.index.add(key, digest, body.length, fingerprint);
     this.bytes += body.length;
     return location;
   }
@@ -152,6 +152,17 @@ class PackWriter {
   }
 }
 
+/**
+ * What deduplication matches on: the digest, and for a record with a source fingerprint the pair.
+ * An object rewritten with the same content (by a restore, say) gets a new fingerprint; storing
+ * it once more carries the fresh fingerprint forward, so the next differential restore can still
+ * tell it unchanged from a listing. Without this, deduplicated records would keep the fingerprint
+ * of their first backup for ever.
+ */
+function dedupIdentity(digest: Buffer, fingerprint: Buffer | undefined): Buffer {
+  return fingerprint ? sha256(Buffer.concat([digest, fingerprint])) : digest;
+}
+
 export class SnapshotWriter {
   private readonly reader: VaultReader;
   private readonly packTargetBytes: number;
@@ -188,10 +199,11 @@ export class SnapshotWriter {
         for (const record of batch) {
           const recordDigest = sha256(record.body);
           digest.add(record.key, recordDigest);
-          let location = known.get(recordDigest);
+          const identity = dedupIdentity(recordDigest, record.fingerprint);
+          let location = known.get(identity);
           if (!location) {
-            location = packs.add(record.key, recordDigest, record.body);
-            known.set(recordDigest, location);
+            location = packs.add(record.key, recordDigest, record.body, record.fingerprint);
+            known.set(identity, location);
           }
           referencedPacks.add(location.packId);
           runs.add(location.packId, location.position);
@@ -253,7 +265,7 @@ export class SnapshotWriter {
     parent.packs.forEach((packId, i) => {
       const index = indexes[i];
       for (let position = 0; index && position < index.count; position++) {
-        if (index.isLive(position)) known.set(index.digest(position), { packId, position });
+        if (index.isLive(position)) known.set(dedupIdentity(index.digest(position), index.fingerprint(position)), { packId, position });
       }
     });
     return known;
