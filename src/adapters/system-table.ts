@@ -3,17 +3,8 @@
  * One table, string keys `pk` and `sk`; each entity is a JSON document in `data`, with the few
  * attributes that conditional writes test kept at the top level.
  */
-import {
-  CreateTableCommand,
-  DeleteItemCommand,
-  DescribeTableCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ResourceNotFoundException,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensurePkSkTable } from './pk-sk-table.js';
 import { withRetry } from '../core/retry.js';
 
 export class SystemTable {
@@ -23,32 +14,8 @@ export class SystemTable {
   ) {}
 
   /** Creates the table if it does not exist and waits until it is active. */
-  async ensure(): Promise<void> {
-    try {
-      await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return;
-    } catch (err) {
-      if (!(err instanceof ResourceNotFoundException)) throw err;
-    }
-    await this.client.send(
-      new CreateTableCommand({
-        TableName: this.tableName,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    for (let i = 0; i < 100; i++) {
-      const out = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      if (out.Table?.TableStatus === 'ACTIVE') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  ensure(): Promise<void> {
+    return ensurePkSkTable(this.client, this.tableName);
   }
 
   async getDoc<T>(pk: string, sk: string): Promise<T | undefined> {

@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ScanCommand, PutItemCommand, DeleteItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeItem } from '../../src/core/canonical-item.js';
 import { defaultResourceNames as names } from '../../src/core/plan.js';
 import { vaultLayout } from '../../src/core/vault-layout.js';
 import { VaultReader } from '../../src/core/snapshot/vault-reader.js';
 import { ZstdCompressor } from '../../src/adapters/zstd-compressor.js';
 import { mutateDemoData } from '../../src/local/demo/demo-loader.js';
-import { startLocalTestEnv, type LocalTestEnv } from '../support/local-env.js';
+import { startLocalTestEnv, tableState, type LocalTestEnv } from '../support/local-env.js';
 
 const worker = new URL('../fixtures/engine-worker.ts', import.meta.url).pathname;
 
@@ -35,16 +34,6 @@ function runAndKill(env: LocalTestEnv, args: string[], killWhen: RegExp): Promis
   });
 }
 
-async function tableState(env: LocalTestEnv, table: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await env.runtime.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) out.set(`${item.pk?.S ?? ''}|${item.sk?.S ?? ''}`, encodeItem(item).toString('utf8'));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
 
 describe('crash safety', () => {
   let env: LocalTestEnv;

@@ -4,28 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Prefix } from '../../src/adapters/s3-prefix.js';
 import { ZstdCompressor } from '../../src/adapters/zstd-compressor.js';
 import { VaultReader } from '../../src/core/snapshot/vault-reader.js';
-import { encodeItem } from '../../src/core/canonical-item.js';
 import { defaultResourceNames as names } from '../../src/core/plan.js';
 import { vaultLayout } from '../../src/core/vault-layout.js';
 import { mutateDemoData } from '../../src/local/demo/demo-loader.js';
-import { startLocalTestEnv, type LocalTestEnv } from '../support/local-env.js';
+import { startLocalTestEnv, tableState, type LocalTestEnv } from '../support/local-env.js';
 
 const tables = [names.visionLakeTable, names.authTable, names.agentsTable, names.squadronsTable];
 
-async function scanTable(env: LocalTestEnv, table: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await env.runtime.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) out.set(`${item.pk?.S ?? ''}|${item.sk?.S ?? ''}`, encodeItem(item).toString('utf8'));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
 
 async function liveState(env: LocalTestEnv): Promise<Record<string, Map<string, string>>> {
   const state: Record<string, Map<string, string>> = {};
-  for (const t of tables) state[t] = await scanTable(env, t);
+  for (const t of tables) state[t] = await tableState(env, t);
   const docs = new Map<string, string>();
   for await (const batch of new S3Prefix(env.runtime.s3, names.visionLakeBucket, '').scan()) {
     for (const r of batch) docs.set(r.key.toString('utf8'), r.body.toString('base64'));

@@ -5,6 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { encodeItem } from '../../src/core/canonical-item.js';
 import type { Clock } from '../../src/core/ports.js';
 import { initLocal, type InitResult } from '../../src/local/local-init.js';
 import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
@@ -40,4 +42,16 @@ export async function startLocalTestEnv(options: { demo?: boolean; scale?: numbe
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A table's items as "pk|sk" -> canonical bytes, for comparing states exactly. */
+export async function tableState(env: LocalTestEnv, table: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await env.runtime.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) out.set(`${item.pk?.S ?? ''}|${item.sk?.S ?? ''}`, encodeItem(item).toString('utf8'));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
 }

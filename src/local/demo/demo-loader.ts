@@ -8,11 +8,8 @@
  */
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
   UpdateItemCommand,
   paginateScan,
-  waitUntilTableExists,
   type DynamoDBClient,
   type ScanCommandInput,
   type WriteRequest,
@@ -26,6 +23,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensurePkSkTable } from '../../adapters/pk-sk-table.js';
 import { defaultResourceNames } from '../../core/plan.js';
 import { TransientError } from '../../core/errors.js';
 import {
@@ -70,7 +68,6 @@ const OBJECTS_PER_BATCH_IN_FLIGHT = 4;
 const OBJECTS_IN_FLIGHT = 16;
 const UPDATES_IN_FLIGHT = 8;
 const UNPROCESSED_RETRIES = 10;
-const TABLE_WAIT_SECONDS = 120;
 
 const tablesOf = (names: DemoResourceNames): string[] => [
   names.visionLakeTable,
@@ -88,39 +85,7 @@ function errorName(err: unknown): string {
  * each is ACTIVE. Tables that already exist are left as they are.
  */
 export async function createDemoTables(dynamo: DynamoDBClient, names: Partial<DemoResourceNames> = {}): Promise<void> {
-  await Promise.all(tablesOf(resolveDemoNames(names)).map((table) => createTable(dynamo, table)));
-}
-
-async function createTable(dynamo: DynamoDBClient, table: string): Promise<void> {
-  try {
-    await dynamo.send(new DescribeTableCommand({ TableName: table }));
-  } catch (err) {
-    if (errorName(err) !== 'ResourceNotFoundException') throw err;
-    try {
-      await dynamo.send(
-        new CreateTableCommand({
-          TableName: table,
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    } catch (createErr) {
-      // Someone else created it between our describe and create: that is what we wanted.
-      if (errorName(createErr) !== 'ResourceInUseException') throw createErr;
-    }
-  }
-  // Also covers a table found in CREATING state.
-  await waitUntilTableExists(
-    { client: dynamo, maxWaitTime: TABLE_WAIT_SECONDS, minDelay: 1, maxDelay: 2 },
-    { TableName: table },
-  );
+  await Promise.all(tablesOf(resolveDemoNames(names)).map((table) => ensurePkSkTable(dynamo, table)));
 }
 
 /** Creates the bucket unless it exists already. */
