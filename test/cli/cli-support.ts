@@ -82,11 +82,11 @@ export function ensureCliBuilt(): void {
     }
   }
   try {
-    if (cliIsStale()) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    if (cliIsStale()) execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'pipe' });
   } catch (err) {
     // tsc reports compile errors on stdout.
     const { stdout, stderr } = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`building the CLI (npx tsc -p tsconfig.build.json) failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`.slice(0, 4000), { cause: err });
+    throw new Error(`building the CLI (npm run build) failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`.slice(0, 4000), { cause: err });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -104,6 +104,8 @@ describe('crash safety', () => {
     expect(chosen && before.has(chosen.recoveryPointId)).toBe(true);
 
     await env.runtime.backups.applyRetention({ dryRun: false });
+    // A pack repacked by this prune keeps its superseded generation until the next one.
+    await env.runtime.backups.applyRetention({ dryRun: false });
 
     const remaining = await env.runtime.backups.listRecoveryPoints();
     expect(remaining.some((p) => !before.has(p.recoveryPointId))).toBe(false);
@@ -115,7 +117,10 @@ describe('crash safety', () => {
       for (const ref of p.snapshots) {
         const s = await reader.readSummary(ref.component, ref.snapshotId);
         referenced.add(vaultLayout.snapshotSummary(ref.component, ref.snapshotId));
-        for (const pack of s.packs) referenced.add(vaultLayout.pack(ref.component, pack)).add(vaultLayout.packIndex(ref.component, pack));
+        for (const pack of s.packs) {
+          const index = await reader.readPackIndex(ref.component, pack);
+          referenced.add(vaultLayout.pack(ref.component, pack, index.generation)).add(vaultLayout.packIndex(ref.component, pack));
+        }
         for (const stream of s.streams) for (const c of stream.manifestChunks) referenced.add(vaultLayout.manifestChunk(ref.component, c));
       }
     }
