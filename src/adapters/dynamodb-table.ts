@@ -23,13 +23,13 @@ export interface DynamoTableOptions {
   readonly writeConcurrency?: number;
 }
 
-/** Key attribute names of a table, partition key first. */
-export async function tableKeyNames(client: DynamoDBClient, tableName: string): Promise<string[]> {
-  const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+/** Key attribute names of a table (partition key first) and its item count as DynamoDB estimates it. */
+export async function describeTable(client: DynamoDBClient, tableName: string): Promise<{ keyNames: string[]; estimatedItems: number | undefined }> {
+  const out = await withRetry(() => client.send(new DescribeTableCommand({ TableName: tableName })));
   const schema = out.Table?.KeySchema ?? [];
   const hash = schema.find((k) => k.KeyType === 'HASH')?.AttributeName;
   const range = schema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-  return [hash, range].filter((k): k is string => k !== undefined);
+  return { keyNames: [hash, range].filter((k): k is string => k !== undefined), estimatedItems: out.Table?.ItemCount };
 }
 
 export class DynamoTable implements RecordStream, RestoreTarget {
@@ -42,6 +42,8 @@ export class DynamoTable implements RecordStream, RestoreTarget {
     readonly tableName: string,
     private readonly keyNames: readonly string[],
     options: DynamoTableOptions = {},
+    /** DynamoDB's item count (refreshed about every six hours on AWS): for progress and ETA only. */
+    readonly estimatedCount?: number,
   ) {
     this.descriptor = { type: 'dynamodb', name: tableName, tableName, keyNames: [...keyNames] };
     this.segments = options.segments ?? 4;
@@ -49,7 +51,8 @@ export class DynamoTable implements RecordStream, RestoreTarget {
   }
 
   static async open(client: DynamoDBClient, tableName: string, options: DynamoTableOptions = {}): Promise<DynamoTable> {
-    return new DynamoTable(client, tableName, await tableKeyNames(client, tableName), options);
+    const { keyNames, estimatedItems } = await describeTable(client, tableName);
+    return new DynamoTable(client, tableName, keyNames, options, estimatedItems);
   }
 
   /** Canonical record of an item. */

@@ -59,7 +59,8 @@ export interface BackupManagerDeps {
   readonly isOwnerAlive?: (owner: RunOwner) => boolean;
 }
 
-export type BackupProgress = SnapshotProgress & { readonly phase: 'snapshot' | 'check' | 'verify' };
+/** Progress of a recovery point: each component's snapshot, then the checks, then verification. */
+export type BackupProgress = (SnapshotProgress & { readonly phase: 'snapshot' }) | { readonly phase: 'check' | 'verify' };
 
 export interface CreateRecoveryPointOptions {
   readonly type?: 'full' | 'incremental';
@@ -218,12 +219,12 @@ export class BackupManager {
     if (summaries.length === 0) status = 'Failed';
     else if (failures.length > 0) status = 'PartiallyFailed';
     else {
-      options.onProgress?.({ component: '*', items: 0, logicalBytes: 0, storedBytes: 0, phase: 'check' });
+      options.onProgress?.({ phase: 'check' });
       checks = await this.crossComponentChecks(summaries);
       status = checks.every((c) => c.ok) ? 'Completed' : 'Inconsistent';
     }
     if (summaries.length > 0) {
-      options.onProgress?.({ component: '*', items: 0, logicalBytes: 0, storedBytes: 0, phase: 'verify' });
+      options.onProgress?.({ phase: 'verify' });
       const problems = await this.verifySummaries(summaries);
       if (problems.length === 0) verifiedAt = this.deps.clock.now().toISOString();
       else {

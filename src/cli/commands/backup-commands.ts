@@ -51,7 +51,7 @@ export function registerBackupCreate(program: Command): Command {
         const point = await runtime.backups.createRecoveryPoint({
           type,
           onProgress: (p) => {
-            if (p.phase === 'snapshot') ctx.progress.update(p.component, p.items, undefined, formatBytes(p.logicalBytes));
+            if (p.phase === 'snapshot') ctx.progress.update(p.component, p.items, p.estimatedItems, formatBytes(p.logicalBytes));
             else ctx.progress.step(p.phase === 'check' ? 'cross-component checks' : 'verifying every object the point references');
           },
         });

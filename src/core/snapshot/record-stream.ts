@@ -20,6 +20,8 @@ export interface LiveFingerprint {
 /** A source of records, read in batches. */
 export interface RecordStream {
   readonly descriptor: SourceDescriptor;
+  /** About how many records the stream holds, when the source can tell cheaply (progress, ETA). */
+  readonly estimatedCount?: number | undefined;
   read(): AsyncIterable<readonly SnapshotRecord[]>;
 }
 

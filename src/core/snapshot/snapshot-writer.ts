@@ -33,6 +33,8 @@ import { VaultReader, type VaultDeps } from './vault-reader.js';
 export interface SnapshotProgress {
   readonly component: string;
   readonly items: number;
+  /** Estimated records of the component, when every stream could estimate its own. */
+  readonly estimatedItems: number | undefined;
   readonly logicalBytes: number;
   readonly storedBytes: number;
 }
@@ -190,6 +192,10 @@ export class SnapshotWriter {
     let items = 0;
     let logicalBytes = 0;
     const streams: StreamSummary[] = [];
+    let estimatedItems: number | undefined = 0;
+    for (const stream of req.streams) {
+      estimatedItems = stream.estimatedCount === undefined || estimatedItems === undefined ? undefined : estimatedItems + stream.estimatedCount;
+    }
 
     for (const stream of req.streams) {
       const runs = new RunBuilder();
@@ -211,7 +217,7 @@ export class SnapshotWriter {
         }
         items += batch.length;
         if (packs.full) await packs.rotate();
-        req.onProgress?.({ component: req.component, items, logicalBytes: logicalBytes + streamBytes, storedBytes: packs.storedBytes + chunkBytes });
+        req.onProgress?.({ component: req.component, items, estimatedItems, logicalBytes: logicalBytes + streamBytes, storedBytes: packs.storedBytes + chunkBytes });
       }
       logicalBytes += streamBytes;
       const chunkIds: string[] = [];
