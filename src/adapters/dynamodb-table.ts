@@ -74,9 +74,15 @@ export class DynamoTable implements RecordStream, RestoreTarget {
       wake?.();
       wake = undefined;
     };
-    // Each segment waits while the queue is long, so a slow consumer bounds memory.
+    // Each segment waits while the queue is long, so a slow consumer bounds memory. Every waiting
+    // segment has its own resolver, and all are woken when the queue shrinks or a segment fails.
     const maxQueued = this.segments * 2;
-    let resume: (() => void) | undefined;
+    let waiting: (() => void)[] = [];
+    const resumeAll = (): void => {
+      const woken = waiting;
+      waiting = [];
+      for (const r of woken) r();
+    };
     const segment = async (n: number): Promise<void> => {
       let start: Record<string, AttributeValue> | undefined;
       do {
@@ -88,7 +94,7 @@ export class DynamoTable implements RecordStream, RestoreTarget {
         queue.push((page.Items ?? []).map((item) => this.toRecord(item)));
         notify();
         start = page.LastEvaluatedKey;
-        while (queue.length >= maxQueued && failure === undefined) await new Promise<void>((r) => (resume = r));
+        while (queue.length >= maxQueued && failure === undefined) await new Promise<void>((r) => waiting.push(r));
       } while (start);
     };
     for (let n = 0; n < this.segments; n++) {
@@ -100,6 +106,7 @@ export class DynamoTable implements RecordStream, RestoreTarget {
         (err: unknown) => {
           failure ??= asError(err);
           running -= 1;
+          resumeAll();
           notify();
         },
       );
@@ -108,8 +115,7 @@ export class DynamoTable implements RecordStream, RestoreTarget {
       if (failure) throw failure;
       const batch = queue.shift();
       if (batch) {
-        resume?.();
-        resume = undefined;
+        resumeAll();
         if (batch.length > 0) yield batch;
         continue;
       }
