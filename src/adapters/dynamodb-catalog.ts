@@ -1,13 +1,14 @@
 /**
  * The catalog on the system table: recovery points under pk `RECOVERY_POINT`, snapshots under
  * `SNAPSHOT#<component>`, both sorted by their time-sortable ids; restore checkpoints under
- * `RESTORE_CHECKPOINT`.
+ * `RESTORE_CHECKPOINT`, leases of running backups under `BACKUP_LEASE`.
  */
-import type { Catalog, RecoveryPointRecord, SnapshotMeta } from '../core/catalog.js';
+import type { BackupLease, Catalog, RecoveryPointRecord, SnapshotMeta } from '../core/catalog.js';
 import type { SystemTable } from './system-table.js';
 
 const RP = 'RECOVERY_POINT';
 const CHECKPOINT = 'RESTORE_CHECKPOINT';
+const LEASE = 'BACKUP_LEASE';
 const snapshotPk = (component: string): string => `SNAPSHOT#${component}`;
 
 export class DynamoCatalog implements Catalog {
@@ -45,5 +46,14 @@ export class DynamoCatalog implements Catalog {
   }
   deleteCheckpoint(key: string): Promise<void> {
     return this.table.deleteDoc(CHECKPOINT, key);
+  }
+  putBackupLease(lease: BackupLease): Promise<void> {
+    return this.table.putDoc(LEASE, lease.runId, lease);
+  }
+  deleteBackupLease(runId: string): Promise<void> {
+    return this.table.deleteDoc(LEASE, runId);
+  }
+  listBackupLeases(): Promise<BackupLease[]> {
+    return this.table.queryDocs<BackupLease>(LEASE);
   }
 }

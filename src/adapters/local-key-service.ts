@@ -4,7 +4,7 @@
  * data, exactly as KMS binds it: a wrapped key only unwraps with the context it was made for.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IntegrityError, ValidationError } from '../core/errors.js';
 import type { DataKey, KeyContext, KeyService } from '../core/ports.js';
@@ -41,8 +41,21 @@ export class LocalKeyService implements KeyService {
       if (!options.create) throw new ValidationError(`no master key at ${path}: run "npx wing init" first`);
       const key = randomBytes(32);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await writeFile(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      // Durable before anything is encrypted under it: losing this file loses every backup.
+      const file = await open(path, 'wx', 0o600);
+      try {
+        await file.writeFile(`${key.toString('base64')}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await chmod(path, 0o600);
+      const folder = await open(dirname(path), 'r');
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
       return LocalKeyService.fromKey(key);
     }
   }

@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, WingError } from '../core/errors.js';
 import type { ObjectStore, StoredObjectInfo } from '../core/ports.js';
 import { withRetry } from '../core/retry.js';
 
@@ -74,7 +74,10 @@ export class S3ObjectStore implements ObjectStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
-      await withRetry(() => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } })));
+      const out = await withRetry(() => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } })));
+      // Quiet mode still reports the keys it could not delete; a prune must not count them as gone.
+      const failed = out.Errors?.[0];
+      if (failed) throw new WingError(`could not delete ${failed.Key ?? '?'} from ${this.bucket}: ${failed.Code ?? ''} ${failed.Message ?? ''}`.trim());
     }
   }
 }

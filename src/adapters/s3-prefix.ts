@@ -11,6 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { decodeObject, encodeObject, objectRecordKey } from '../core/canonical-object.js';
+import { WingError } from '../core/errors.js';
 import { forEachLimit, withRetry } from '../core/retry.js';
 import type { SourceDescriptor } from '../core/snapshot/snapshot-summary.js';
 import type { LiveFingerprint, RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
@@ -119,7 +120,10 @@ export class S3Prefix implements RestoreTarget {
   async delete(keys: readonly Buffer[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const objects = keys.slice(i, i + 1000).map((k) => ({ Key: this.prefix + k.toString('utf8') }));
-      await withRetry(() => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucketName, Delete: { Objects: objects, Quiet: true } })));
+      const out = await withRetry(() => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucketName, Delete: { Objects: objects, Quiet: true } })));
+      // Quiet mode still reports the keys it could not delete; a restore must not believe them gone.
+      const failed = out.Errors?.[0];
+      if (failed) throw new WingError(`could not delete ${failed.Key ?? '?'} from ${this.bucketName}: ${failed.Code ?? ''} ${failed.Message ?? ''}`.trim());
     }
   }
 }

@@ -79,6 +79,17 @@ export interface SnapshotMeta {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/**
+ * A backup being taken: recorded before its first write and renewed while it runs, so that a
+ * prune (which checks the leases after taking the rollback lock) never deletes its objects.
+ */
+export interface BackupLease {
+  readonly runId: string;
+  readonly owner: { readonly host: string; readonly pid: number };
+  readonly startedAt: string;
+  readonly leaseUntil: string;
+}
+
 /** Catalog port; implemented on the system table (DynamoDB) and rebuilt from the vault. */
 export interface Catalog {
   putRecoveryPoint(point: RecoveryPointRecord): Promise<void>;
@@ -95,6 +106,9 @@ export interface Catalog {
   getCheckpoint(key: string): Promise<number | undefined>;
   putCheckpoint(key: string, runsDone: number): Promise<void>;
   deleteCheckpoint(key: string): Promise<void>;
+  putBackupLease(lease: BackupLease): Promise<void>;
+  deleteBackupLease(runId: string): Promise<void>;
+  listBackupLeases(): Promise<BackupLease[]>;
 }
 
 /** Is this point eligible for automatic selection? */

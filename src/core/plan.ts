@@ -149,7 +149,39 @@ export function parsePlan(input: unknown): Plan {
     throw new ValidationError(`invalid plan${where}: ${first?.message ?? 'unknown problem'}`);
   }
   const plan = parsed.data;
-  return { ...plan, levels: dependencyLevels(plan.components) };
+  const levels = dependencyLevels(plan.components);
+  checkSourcesDisjoint(plan);
+  return { ...plan, levels };
+}
+
+/**
+ * Every live record belongs to exactly one component: a differential restore deletes what its
+ * snapshot did not have, so two components over the same data, or a component over the rollback
+ * system's own table or vault, would delete each other's data (or the backups themselves).
+ */
+function checkSourcesDisjoint(plan: z.infer<typeof planSchema>): void {
+  const tables = new Map<string, string>();
+  const prefixes: { bucket: string; prefix: string; component: string }[] = [];
+  for (const c of plan.components) {
+    for (const source of c.sources) {
+      if (source.type === 'dynamodb') {
+        if (source.tableName === plan.systemTable) throw new ValidationError(`invalid plan: component "${c.name}" reads the rollback system's own table ${source.tableName}`);
+        const other = tables.get(source.tableName);
+        if (other) throw new ValidationError(`invalid plan: table ${source.tableName} is a source of both "${other}" and "${c.name}"`);
+        tables.set(source.tableName, c.name);
+        continue;
+      }
+      if (source.bucketName === plan.vaultBucket) throw new ValidationError(`invalid plan: component "${c.name}" reads the vault bucket ${source.bucketName}`);
+      if (source.prefix !== '' && !source.prefix.endsWith('/')) {
+        throw new ValidationError(`invalid plan: prefix "${source.prefix}" of "${c.name}" must end with "/" (or be empty for the whole bucket)`);
+      }
+      const overlap = prefixes.find((p) => p.bucket === source.bucketName && (p.prefix.startsWith(source.prefix) || source.prefix.startsWith(p.prefix)));
+      if (overlap) {
+        throw new ValidationError(`invalid plan: s3://${source.bucketName}/${source.prefix} of "${c.name}" overlaps s3://${overlap.bucket}/${overlap.prefix} of "${overlap.component}"`);
+      }
+      prefixes.push({ bucket: source.bucketName, prefix: source.prefix, component: c.name });
+    }
+  }
 }
 
 /** The default plan, validated. */

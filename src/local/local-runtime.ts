@@ -3,10 +3,10 @@
  * from a live owner) DynamoDB Local and s3rver, and builds every port over them: the system
  * table, catalog, lock, administrators, vault, key service and component sources.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { AwsComponentSources } from '../adapters/component-sources.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
 import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
@@ -16,6 +16,7 @@ import { LocalKeyService } from '../adapters/local-key-service.js';
 import { S3ObjectStore } from '../adapters/s3-object-store.js';
 import { SystemTable } from '../adapters/system-table.js';
 import { ZstdCompressor } from '../adapters/zstd-compressor.js';
+import { WingError } from '../core/errors.js';
 import { defaultPlan, parsePlan, type Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { BackupManager } from '../rollback/backup-manager.js';
@@ -63,6 +64,16 @@ export async function loadLocalPlan(home: string): Promise<Plan> {
   }
 }
 
+async function bucketHoldsObjects(s3: S3Client, bucket: string): Promise<boolean> {
+  try {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+    return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchBucket') return false;
+    throw err;
+  }
+}
+
 export function masterKeyPath(paths: StatePaths): string {
   return join(paths.keys, 'master.key');
 }
@@ -71,7 +82,11 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
   const home = resolveWingHome(options.home);
   const paths = await ensureStateFolder(home);
   const plan = options.plan ?? (await loadLocalPlan(home));
-  const keys = await LocalKeyService.fromFile(masterKeyPath(paths), { create: options.createKey ?? false });
+  const keyExists = await stat(masterKeyPath(paths)).then(
+    () => true,
+    () => false,
+  );
+  if (!keyExists && !options.createKey) await LocalKeyService.fromFile(masterKeyPath(paths), { create: false });
   let session: ServiceSession;
   if (options.endpoints) {
     const endpoints = options.endpoints;
@@ -82,6 +97,13 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const dynamo = localDynamoClient(session.endpoints.dynamodb);
   const s3 = localS3Client(session.endpoints.s3);
+  if (!keyExists && (await bucketHoldsObjects(s3, plan.vaultBucket))) {
+    dynamo.destroy();
+    s3.destroy();
+    await session.release();
+    throw new WingError(`the vault ${plan.vaultBucket} holds backups but ${masterKeyPath(paths)} is missing: put the master key back from your safekeeping copy instead of creating a new one`);
+  }
+  const keys = await LocalKeyService.fromFile(masterKeyPath(paths), { create: options.createKey ?? false });
   const systemTable = new SystemTable(dynamo, plan.systemTable);
   const catalog = new DynamoCatalog(systemTable);
   const lock = new DynamoRollbackLock(systemTable, clock);

@@ -12,6 +12,7 @@ import type { ComponentSources, LiveStream } from '../adapters/component-sources
 import {
   isSelectable,
   newId,
+  type BackupLease,
   type Catalog,
   type CheckResult,
   type RecoveryPointRecord,
@@ -68,6 +69,8 @@ export interface CreateRecoveryPointOptions {
   readonly at?: Date;
   readonly labels?: Record<string, string>;
   readonly onProgress?: (p: BackupProgress) => void;
+  /** The owner of the rollback lock this backup runs under (a rollback's safety snapshot). */
+  readonly lockOwner?: string;
 }
 
 export interface VerifyOutcome {
@@ -156,6 +159,10 @@ export class BackupManager {
   async createRecoveryPoint(options: CreateRecoveryPointOptions = {}): Promise<RecoveryPointRecord> {
     const createdAt = options.at ?? this.deps.clock.now();
     const recoveryPointId = newId('rp', createdAt, random());
+    return this.withBackupLease(recoveryPointId, options.lockOwner, () => this.takeRecoveryPoint(recoveryPointId, createdAt, options));
+  }
+
+  private async takeRecoveryPoint(recoveryPointId: string, createdAt: Date, options: CreateRecoveryPointOptions): Promise<RecoveryPointRecord> {
     const type = options.type ?? 'incremental';
     const signing = await this.deps.vault.keys.generateDataKey(recoveryPointKeyContext(recoveryPointId));
     const base: RecoveryPointRecord = {
@@ -184,6 +191,7 @@ export class BackupManager {
 
     const summaries: SnapshotSummary[] = [];
     const failures: string[] = [];
+    // The point's own lease runs until it is saved: checks and verification can take a while.
     try {
       for (const component of restoreOrder(this.deps.plan)) {
         try {
@@ -201,10 +209,18 @@ export class BackupManager {
           failures.push(`${component.name}: ${errorMessage(err)}`);
         }
       }
+      return await this.finishRecoveryPoint(base, summaries, failures, options);
     } finally {
       clearInterval(heartbeat);
     }
+  }
 
+  private async finishRecoveryPoint(
+    base: RecoveryPointRecord,
+    summaries: SnapshotSummary[],
+    failures: string[],
+    options: CreateRecoveryPointOptions,
+  ): Promise<RecoveryPointRecord> {
     const snapshots: SnapshotRef[] = summaries.map((s) => ({
       component: s.component,
       snapshotId: s.snapshotId,
@@ -250,9 +266,22 @@ export class BackupManager {
   /** A snapshot of one component outside a recovery point (`backup:create --component`, safety snapshots). */
   async createComponentSnapshot(
     componentName: string,
-    options: { purpose?: Exclude<SnapshotPurpose, 'recovery-point'>; type?: 'full' | 'incremental'; labels?: Record<string, string>; onProgress?: (p: SnapshotProgress) => void } = {},
+    options: {
+      purpose?: Exclude<SnapshotPurpose, 'recovery-point'>;
+      type?: 'full' | 'incremental';
+      labels?: Record<string, string>;
+      onProgress?: (p: SnapshotProgress) => void;
+      lockOwner?: string;
+    } = {},
   ): Promise<SnapshotMeta> {
     const component = componentByName(this.deps.plan, componentName);
+    return this.withBackupLease(newId('run', this.deps.clock.now(), `${component.name}-${random()}`), options.lockOwner, () => this.takeComponentSnapshot(component, options));
+  }
+
+  private async takeComponentSnapshot(
+    component: ComponentPlan,
+    options: { purpose?: Exclude<SnapshotPurpose, 'recovery-point'>; type?: 'full' | 'incremental'; labels?: Record<string, string>; onProgress?: (p: SnapshotProgress) => void },
+  ): Promise<SnapshotMeta> {
     const summary = await this.snapshotComponent(component, {
       purpose: options.purpose ?? 'component',
       type: options.type ?? 'incremental',
@@ -357,6 +386,7 @@ export class BackupManager {
   /** Decrypts and re-hashes everything a point references; marks it Corrupt or clears Corrupt. */
   async verifyRecoveryPoint(recoveryPointId: string, verifier = new SnapshotVerifier(this.freshReader())): Promise<VerifyOutcome> {
     const point = await this.getRecoveryPoint(recoveryPointId);
+    if (point.status === 'InProgress') throw new ConflictError(`recovery point ${recoveryPointId} is still being taken: verify it once it is finished`);
     const problems: VerifyProblem[] = [];
     const pointKey = vaultLayout.recoveryPoint(recoveryPointId);
     try {
@@ -385,6 +415,14 @@ export class BackupManager {
       }
     }
     const now = this.deps.clock.now().toISOString();
+    // A damaged snapshot must not serve as the parent of the next backup, which would inherit
+    // the damage by referencing its packs.
+    for (const ref of point.snapshots) {
+      const meta = await this.deps.catalog.getSnapshot(ref.component, ref.snapshotId);
+      if (!meta) continue;
+      const damaged = problems.some((p) => p.snapshotId === ref.snapshotId);
+      await this.deps.catalog.putSnapshot({ ...meta, status: damaged ? 'Corrupt' : 'Completed', verifiedAt: damaged ? meta.verifiedAt : now });
+    }
     let updated: RecoveryPointRecord;
     if (problems.length > 0) {
       updated = {
@@ -399,6 +437,45 @@ export class BackupManager {
     }
     await this.savePoint(updated);
     return { recoveryPointId, ok: problems.length === 0, problems, status: updated.status };
+  }
+
+  /**
+   * Runs a backup under a lease recorded in the catalog, so that a prune never deletes the objects
+   * of a backup being taken. The lease is written first, then the rollback lock is checked; a
+   * prune takes the lock first, then checks the leases. Whatever the interleaving, either the
+   * prune sees the lease and stops, or the backup sees the lock and waits its turn.
+   */
+  private async withBackupLease<T>(runId: string, lockOwner: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const lease = (): BackupLease => ({
+      runId,
+      owner: this.owner,
+      startedAt: this.deps.clock.now().toISOString(),
+      leaseUntil: new Date(this.deps.clock.now().getTime() + LEASE_MS).toISOString(),
+    });
+    await this.deps.catalog.putBackupLease(lease());
+    try {
+      const holder = await this.deps.lock.current();
+      if (holder && holder.owner !== lockOwner && new Date(holder.leaseUntil).getTime() > this.deps.clock.now().getTime()) {
+        throw new ConflictError(`the rollback lock is held by ${holder.owner} for ${holder.purpose}: backups wait until it is released`);
+      }
+      const heartbeat = setInterval(() => {
+        this.deps.catalog.putBackupLease(lease()).catch(() => undefined);
+      }, LEASE_MS / 4);
+      heartbeat.unref();
+      try {
+        return await fn();
+      } finally {
+        clearInterval(heartbeat);
+      }
+    } finally {
+      await this.deps.catalog.deleteBackupLease(runId).catch(() => undefined);
+    }
+  }
+
+  private isLeaseLive(lease: BackupLease): boolean {
+    if (new Date(lease.leaseUntil).getTime() < this.deps.clock.now().getTime()) return false;
+    if (lease.owner.host === this.owner.host && this.deps.isOwnerAlive) return this.deps.isOwnerAlive(lease.owner);
+    return true;
   }
 
   /** Writes a point to the catalog and its signed copy to the vault. */
@@ -462,13 +539,12 @@ export class BackupManager {
         await restorer.restoreStream(summary, stream, target, {
           mode: options.mode,
           ...(options.onProgress ? { onProgress: (p: RestoreProgress) => options.onProgress?.(component.name, p) } : {}),
-          ...(options.restoreId ? { checkpoint: this.checkpoint(`${options.restoreId}#${component.name}#${String(i)}`) } : {}),
+          ...(options.restoreId ? { checkpoint: this.checkpoint(`${options.restoreId}#${snapshotId}#${String(i)}`) } : {}),
         }),
       );
     }
-    for (const [i, stream] of summary.streams.entries()) {
-      const target = live[i] ?? this.matchTarget(live, stream.source.name, component.name);
-      verification.push(await restorer.verifyStream(stream, target));
+    for (const stream of summary.streams) {
+      verification.push(await restorer.verifyStream(stream, this.matchTarget(live, stream.source.name, component.name)));
     }
     return {
       component: component.name,
@@ -510,6 +586,11 @@ export class BackupManager {
     for (const component of restoreOrder(this.deps.plan)) {
       const ref = point.snapshots.find((s) => s.component === component.name);
       if (!ref) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${component.name}`);
+      // The catalog is not signed; the summary is. It must say it belongs to this point.
+      const summary = await this.reader.readSummary(component.name, ref.snapshotId);
+      if (summary.recoveryPointId !== recoveryPointId) {
+        throw new IntegrityError(`snapshot ${ref.snapshotId} does not belong to recovery point ${recoveryPointId}`, vaultLayout.snapshotSummary(component.name, ref.snapshotId));
+      }
       results.push(await this.restoreSnapshot(component.name, ref.snapshotId, options));
     }
     return results;
@@ -524,18 +605,14 @@ export class BackupManager {
 
   /** Applies the retention policy and prunes what no kept snapshot references, under the rollback lock. */
   async applyRetention(options: { dryRun: boolean; lockOwner?: string }): Promise<RetentionReport> {
-    const points = await this.deps.catalog.listRecoveryPoints();
-    const decisions = decideRetention(points, this.deps.plan.retention, this.deps.clock.now(), (p) => this.isLive(p));
-    const sideCutoff = this.deps.clock.now().getTime() - SIDE_SNAPSHOT_DAYS * 86_400_000;
-    const doomed = new Set(decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId));
-    const keptPoints = new Set(points.filter((p) => !doomed.has(p.recoveryPointId)).map((p) => p.recoveryPointId));
     const pruner = new VaultPruner(this.deps.vault, this.deps.catalog);
     if (options.dryRun) {
-      const preview = await pruner.prune(keptPoints, sideCutoff, true);
+      const plan = await this.retentionPlan();
+      const preview = await pruner.prune(plan.keptPoints, plan.sideCutoff, true);
       return {
         dryRun: true,
-        decisions,
-        deletedRecoveryPoints: [...doomed],
+        decisions: plan.decisions,
+        deletedRecoveryPoints: [...plan.doomed],
         deletedSnapshots: preview.deletedSnapshots,
         deletedObjects: preview.deletedObjects,
         freedBytes: preview.freedBytes,
@@ -543,21 +620,27 @@ export class BackupManager {
       };
     }
     const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
-    return withLock(this.deps.lock, owner, 'retention', async () => {
-      if (points.some((p) => this.isLive(p))) {
-        throw new ConflictError('a backup is being taken: retention runs after it finishes');
-      }
-      // The points go first; their snapshots, no longer kept by any point, go with the prune. A
-      // crash in between leaves summaries of points that no longer exist, which the next prune removes.
-      for (const id of doomed) {
-        await this.deps.catalog.deleteRecoveryPoint(id);
+    return withLock(this.deps.lock, owner, 'retention', async (guard) => {
+      // Under the lock, no backup can start writing (see withBackupLease); one already running
+      // holds a lease, and its objects must not be pruned.
+      const leases = await this.deps.catalog.listBackupLeases();
+      const running = leases.find((l) => this.isLeaseLive(l));
+      if (running) throw new ConflictError(`a backup is being taken (${running.runId}): retention runs after it finishes`);
+      for (const dead of leases) await this.deps.catalog.deleteBackupLease(dead.runId);
+      const plan = await this.retentionPlan();
+      // The vault record goes first: a crash in between leaves a catalog entry whose verification
+      // fails, never a vault record that a catalog rebuild would bring back. The points' snapshots,
+      // no longer kept by any point, go with the prune.
+      for (const id of plan.doomed) {
+        guard.assertHeld();
         await this.deps.vault.store.delete([vaultLayout.recoveryPoint(id)]);
+        await this.deps.catalog.deleteRecoveryPoint(id);
       }
-      const pruned = await pruner.prune(keptPoints, sideCutoff);
+      const pruned = await pruner.prune(plan.keptPoints, plan.sideCutoff, false, guard);
       return {
         dryRun: false,
-        decisions,
-        deletedRecoveryPoints: [...doomed],
+        decisions: plan.decisions,
+        deletedRecoveryPoints: [...plan.doomed],
         deletedSnapshots: pruned.deletedSnapshots,
         deletedObjects: pruned.deletedObjects,
         freedBytes: pruned.freedBytes,
@@ -566,24 +649,62 @@ export class BackupManager {
     });
   }
 
-  /** Rebuilds the catalog from the vault alone: authenticated summaries and recovery-point records. */
-  async rebuildCatalog(): Promise<{ recoveryPoints: number; snapshots: number }> {
+  /**
+   * What retention would keep and delete. The catalog must know every recovery point the vault
+   * holds: pruning from a partial catalog would delete the data of the points it lost.
+   */
+  private async retentionPlan(): Promise<{ decisions: RetentionDecision[]; doomed: Set<string>; keptPoints: Set<string>; sideCutoff: number }> {
+    const points = await this.deps.catalog.listRecoveryPoints();
+    const known = new Set(points.map((p) => p.recoveryPointId));
+    for await (const o of this.deps.vault.store.list(vaultLayout.recoveryPointsPrefix)) {
+      const id = o.key.slice(vaultLayout.recoveryPointsPrefix.length).replace(/\.json$/, '');
+      if (!known.has(id)) {
+        throw new WingError(`the catalog does not know recovery point ${id}, which the vault holds: run "npx wing backup:list --rebuild" before retention`);
+      }
+    }
+    const decisions = decideRetention(points, this.deps.plan.retention, this.deps.clock.now(), (p) => this.isLive(p));
+    const doomed = new Set(decisions.filter((d) => !d.keep).map((d) => d.recoveryPointId));
+    const keptPoints = new Set(points.filter((p) => !doomed.has(p.recoveryPointId)).map((p) => p.recoveryPointId));
+    return { decisions, doomed, keptPoints, sideCutoff: this.deps.clock.now().getTime() - SIDE_SNAPSHOT_DAYS * 86_400_000 };
+  }
+
+
+  /**
+   * Rebuilds the catalog from the vault alone: authenticated summaries and recovery-point records.
+   * A damaged object does not stop it: it is reported, and the point it belongs to is Corrupt.
+   */
+  async rebuildCatalog(): Promise<{ recoveryPoints: number; snapshots: number; damaged: string[] }> {
     const summaries: SnapshotSummary[] = [];
+    const damaged: string[] = [];
     for await (const o of this.deps.vault.store.list(vaultLayout.componentsPrefix)) {
       const m = /^components\/([^/]+)\/snapshots\/(.+)\.json$/.exec(o.key);
-      if (m?.[1] && m[2]) summaries.push(await this.reader.readSummary(m[1], m[2]));
+      if (!m?.[1] || !m[2]) continue;
+      try {
+        summaries.push(await this.reader.readSummary(m[1], m[2]));
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        damaged.push(o.key);
+      }
     }
     for (const s of summaries) await this.deps.catalog.putSnapshot(this.metaOf(s));
     let recoveryPoints = 0;
     for await (const o of this.deps.vault.store.list(vaultLayout.recoveryPointsPrefix)) {
       const id = o.key.slice(vaultLayout.recoveryPointsPrefix.length).replace(/\.json$/, '');
-      const stored = await this.readPointDocument(id);
+      let stored: RecoveryPointRecord;
+      try {
+        stored = await this.readPointDocument(id);
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        damaged.push(o.key);
+        continue;
+      }
       // The summaries are authenticated; the point's list of snapshots must agree with them.
       const own = summaries.filter((s) => s.recoveryPointId === stored.recoveryPointId);
       const agrees = stored.snapshots.every((ref) => own.some((s) => s.snapshotId === ref.snapshotId && s.itemCount === ref.items));
       await this.deps.catalog.putRecoveryPoint(agrees ? stored : { ...stored, status: 'Corrupt', error: 'recovery point record disagrees with its snapshot summaries' });
       recoveryPoints += 1;
     }
-    return { recoveryPoints, snapshots: summaries.length };
+    return { recoveryPoints, snapshots: summaries.length, damaged };
   }
+
 }

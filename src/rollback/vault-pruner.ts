@@ -14,6 +14,7 @@
  */
 import { IntegrityError } from '../core/errors.js';
 import type { Catalog } from '../core/catalog.js';
+import type { LockGuard } from '../core/rollback-lock.js';
 import { encodePackIndex, type PackIndexInput } from '../core/pack-format.js';
 import { sealObject, sealedObjectKey, SealedKind } from '../core/sealed-object.js';
 import { SnapshotReader } from '../core/snapshot/snapshot-reader.js';
@@ -38,7 +39,7 @@ export class VaultPruner {
   ) {}
 
   /** With `dryRun`, reports what would be deleted and repacked and changes nothing. */
-  async prune(keptPoints: ReadonlySet<string>, sideCutoffMs: number, dryRun = false): Promise<PruneResult> {
+  async prune(keptPoints: ReadonlySet<string>, sideCutoffMs: number, dryRun = false, guard?: LockGuard): Promise<PruneResult> {
     const reader = new VaultReader(this.vault);
     const objects = new Map<string, number>();
     for await (const o of this.vault.store.list(vaultLayout.componentsPrefix)) objects.set(o.key, o.size);
@@ -77,7 +78,7 @@ export class VaultPruner {
       }
     }
 
-    const repackedPacks = await this.markPacks(kept, reader, referenced, dryRun);
+    const repackedPacks = await this.markPacks(kept, reader, referenced, dryRun, guard);
 
     let freedBytes = 0;
     const toDelete: string[] = [];
@@ -86,6 +87,7 @@ export class VaultPruner {
       toDelete.push(key);
       freedBytes += size;
     }
+    guard?.assertHeld();
     if (!dryRun) await this.vault.store.delete(toDelete);
     return { deletedObjects: toDelete.length, freedBytes, deletedSnapshots, repackedPacks };
   }
@@ -94,7 +96,7 @@ export class VaultPruner {
    * Marks every pack generation and index the kept snapshots need as referenced, repacking the
    * packs that are mostly dead. Returns how many were repacked.
    */
-  private async markPacks(kept: readonly SnapshotSummary[], reader: VaultReader, referenced: Set<string>, dryRun: boolean): Promise<number> {
+  private async markPacks(kept: readonly SnapshotSummary[], reader: VaultReader, referenced: Set<string>, dryRun: boolean, guard: LockGuard | undefined): Promise<number> {
     const snapshotReader = new SnapshotReader(reader);
     // Live positions of every referenced pack, from the manifests of the kept snapshots.
     const live = new Map<string, { component: string; packId: string; positions: Set<number> }>();
@@ -120,6 +122,7 @@ export class VaultPruner {
       const deadRecords = [...Array(index.count).keys()].some((p) => index.isLive(p) && !positions.has(p));
       if (!deadRecords || liveBytes >= index.packLength * REPACK_BELOW_LIVE_SHARE) continue;
       const next = index.generation + 1;
+      guard?.assertHeld();
       if (!dryRun) await this.repack(component, packId, index.generation, next, positions, reader);
       referenced.add(vaultLayout.pack(component, packId, next));
       repacked += 1;

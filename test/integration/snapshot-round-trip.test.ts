@@ -7,6 +7,9 @@ import { VaultReader } from '../../src/core/snapshot/vault-reader.js';
 import { defaultResourceNames as names } from '../../src/core/plan.js';
 import { vaultLayout } from '../../src/core/vault-layout.js';
 import { mutateDemoData } from '../../src/local/demo/demo-loader.js';
+import { openLocalRuntime } from '../../src/local/local-runtime.js';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startLocalTestEnv, tableState, type LocalTestEnv } from '../support/local-env.js';
 
 const tables = [names.visionLakeTable, names.authTable, names.agentsTable, names.squadronsTable];
@@ -153,6 +156,16 @@ describe('snapshot engine on the local services', () => {
       expect(outcome.problems.map((p) => p.objectKey), `byte ${at} of ${key}`).toContain(key);
     }
     expect((await env.runtime.backups.verifyRecoveryPoint(point.recoveryPointId)).ok).toBe(true);
+  });
+
+  it('refuses to create a new master key over a vault that holds backups', async () => {
+    const keyFile = join(env.home, 'keys', 'master.key');
+    await rename(keyFile, `${keyFile}.away`);
+    try {
+      await expect(openLocalRuntime({ home: env.home, endpoints: env.runtime.endpoints, createKey: true })).rejects.toThrow(/holds backups but .*master.key is missing/);
+    } finally {
+      await rename(`${keyFile}.away`, keyFile);
+    }
   });
 
   it('rebuilds the catalog from the vault alone', async () => {

@@ -216,3 +216,20 @@ describe('componentByName', () => {
     expect((err as Error).message).toBe('unknown component "billing": the plan has vision-lake, auth, agents, squadrons');
   });
 });
+
+describe('sources of the plan do not overlap', () => {
+  const base = defaultPlanInput();
+  const withSources = (sources: unknown[]): unknown => ({
+    ...base,
+    components: [...base.components, { name: 'extra', sources, dependsOn: [] }],
+  });
+  it.each([
+    { name: 'a table of another component', sources: [{ type: 'dynamodb', tableName: 'wing-auth' }], message: /both "auth" and "extra"/ },
+    { name: "the rollback system's own table", sources: [{ type: 'dynamodb', tableName: 'wing-rollback-system' }], message: /own table/ },
+    { name: 'the vault bucket', sources: [{ type: 's3', bucketName: 'wing-rollback-vault', prefix: '' }], message: /vault bucket/ },
+    { name: 'a prefix inside a bucket another component takes whole', sources: [{ type: 's3', bucketName: 'wing-vision-lake-documents', prefix: 'docs/' }], message: /overlaps/ },
+    { name: 'a prefix without its trailing slash', sources: [{ type: 's3', bucketName: 'other-bucket', prefix: 'docs' }], message: /must end with/ },
+  ])('refuses $name', ({ sources, message }) => {
+    expect(() => parsePlan(withSources(sources))).toThrow(message);
+  });
+});

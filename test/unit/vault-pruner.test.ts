@@ -52,6 +52,9 @@ function catalogDouble(deleted: string[]): Catalog {
     getCheckpoint: unused,
     putCheckpoint: unused,
     deleteCheckpoint: unused,
+    putBackupLease: unused,
+    deleteBackupLease: unused,
+    listBackupLeases: unused,
   };
 }
 

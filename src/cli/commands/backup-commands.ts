@@ -129,7 +129,7 @@ export function registerBackupVerify(program: Command): Command {
           ctx.progress.step('verifying every recovery point');
           outcomes = await runtime.backups.verifyAll();
         } else {
-          const id = typeof opts.backupId === 'string' ? opts.backupId : (await runtime.backups.listRecoveryPoints())[0]?.recoveryPointId;
+          const id = typeof opts.backupId === 'string' ? opts.backupId : (await runtime.backups.listRecoveryPoints()).find((p) => p.status !== 'InProgress')?.recoveryPointId;
           if (!id) throw new ValidationError('there are no recovery points to verify: run "npx wing backup:create" first');
           await runtime.backups.getRecoveryPoint(id);
           ctx.progress.step(`verifying ${id}`);

@@ -15,6 +15,7 @@
 import { ContentDigest, combineDigests, sha256 } from '../digest.js';
 import { DigestTable } from '../digest-table.js';
 import { asError } from '../errors.js';
+import { forEachLimit } from '../retry.js';
 import { chunkId as computeChunkId, chunkRuns, RunBuilder } from '../manifest-format.js';
 import { newPackId, PackIndexBuilder } from '../pack-format.js';
 import type { Clock, KeyService } from '../ports.js';
@@ -264,16 +265,19 @@ export class SnapshotWriter {
     return summary;
   }
 
-  /** Every digest the parent references, with where it is stored. */
+  /**
+   * Every record the parent references, with where it is stored. Indexes are read a few at a
+   * time and dropped once their entries are in the table, so memory holds the compact table only.
+   */
   private async knownRecords(parent: SnapshotSummary): Promise<DigestTable> {
     const known = new DigestTable();
-    const indexes = await Promise.all(parent.packs.map((id) => this.reader.readPackIndex(parent.component, id)));
-    parent.packs.forEach((packId, i) => {
-      const index = indexes[i];
-      for (let position = 0; index && position < index.count; position++) {
+    await forEachLimit(parent.packs, 8, async (packId) => {
+      const index = await this.reader.loadPackIndex(parent.component, packId);
+      for (let position = 0; position < index.count; position++) {
         if (index.isLive(position)) known.set(dedupIdentity(index.digest(position), index.fingerprint(position)), { packId, position });
       }
     });
     return known;
   }
+
 }

@@ -48,7 +48,8 @@ export class VaultReader {
     return found;
   }
 
-  private async loadPackIndex(component: string, packId: string): Promise<PackIndex> {
+  /** The index of a pack, read without caching it (one pass over many indexes). */
+  async loadPackIndex(component: string, packId: string): Promise<PackIndex> {
     const storeKey = vaultLayout.packIndex(component, packId);
     const sealed = await this.getOrDamaged(storeKey);
     const compressed = await openObject(sealed, { kind: SealedKind.PackIndex, id: packId, storeKey }, this.ring);
