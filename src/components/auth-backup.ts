@@ -1,15 +1,22 @@
 /**
  * auth: users, sessions, tokens, revocations and emergency credentials (items carry `kind`). Its
  * checks: at least one emergency credential exists (the break-glass path must survive), and every
- * session belongs to a user that exists.
+ * session belongs to a user that exists. Its restores reconcile (auth-reconciliation.ts).
  */
+import { decodeItem, encodeItem } from '../core/canonical-item.js';
 import type { CheckResult } from '../core/catalog.js';
+import { reconcileAuthItem } from './auth-reconciliation.js';
 import type { ComponentPlan } from '../core/plan.js';
 import { result, type ComponentSemantics } from './component-checks.js';
 import { stringAttr, type SnapshotView } from './snapshot-view.js';
 
 export class AuthBackup implements ComponentSemantics {
   readonly kind = 'auth' as const;
+
+  readonly reconcileItem = (point: Buffer | undefined, live: Buffer | undefined): Buffer | undefined => {
+    const item = reconcileAuthItem(point && decodeItem(point), live && decodeItem(live));
+    return item && encodeItem(item);
+  };
 
   async check(view: SnapshotView, component: ComponentPlan): Promise<CheckResult[]> {
     const users = new Set<string>();

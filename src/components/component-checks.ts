@@ -4,12 +4,18 @@
  */
 import type { CheckResult } from '../core/catalog.js';
 import type { ComponentKind, ComponentPlan, Plan } from '../core/plan.js';
+import type { RecordReconciler } from '../core/snapshot/snapshot-restorer.js';
 import type { SnapshotView } from './snapshot-view.js';
 
 export interface ComponentSemantics {
   readonly kind: ComponentKind;
   /** Checks of this component, which may look at the components it depends on. */
   check(view: SnapshotView, component: ComponentPlan, plan: Plan): Promise<CheckResult[]>;
+  /**
+   * For a component whose rollback must not simply copy the point: what a DynamoDB item must be
+   * after the restore, from the point's item and the live one (canonical bytes).
+   */
+  readonly reconcileItem?: RecordReconciler;
 }
 
 /** At most this many examples are named in a check's detail. */

@@ -533,18 +533,21 @@ export class BackupManager {
     const restorer = new SnapshotRestorer(this.freshReader());
     const streams: RestoreStreamResult[] = [];
     const verification: StreamVerification[] = [];
+    const reconcile = semanticsOf(component.kind)?.reconcileItem;
     for (const [i, stream] of summary.streams.entries()) {
       const target = this.matchTarget(live, stream.source.name, component.name);
       streams.push(
         await restorer.restoreStream(summary, stream, target, {
           mode: options.mode,
+          ...(reconcile && stream.source.type === 'dynamodb' ? { reconcile } : {}),
           ...(options.onProgress ? { onProgress: (p: RestoreProgress) => options.onProgress?.(component.name, p) } : {}),
           ...(options.restoreId ? { checkpoint: this.checkpoint(`${options.restoreId}#${snapshotId}#${String(i)}`) } : {}),
         }),
       );
     }
-    for (const stream of summary.streams) {
-      verification.push(await restorer.verifyStream(stream, this.matchTarget(live, stream.source.name, component.name)));
+    for (const [i, stream] of summary.streams.entries()) {
+      const target = this.matchTarget(live, stream.source.name, component.name);
+      verification.push(await restorer.verifyStream(stream, target, streams[i]?.expectedDigest));
     }
     return {
       component: component.name,

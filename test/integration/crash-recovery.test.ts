@@ -47,47 +47,47 @@ describe('crash safety', () => {
 
   it('a restore killed in the middle, then run again, ends in exactly the snapshot state', async () => {
     const point = await env.runtime.backups.createRecoveryPoint();
-    const expected = await tableState(env, names.authTable);
-    // Change every auth item so the restore has a lot to write, then kill it early.
-    const live = await tableState(env, names.authTable);
+    const expected = await tableState(env, names.visionLakeTable);
+    // Change many index items so the restore has a lot to write, then kill it early.
+    const live = await tableState(env, names.visionLakeTable);
     for (const key of [...live.keys()].slice(0, 300)) {
       const [pk, sk] = key.split('|');
-      await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: { pk: { S: pk ?? '' }, sk: { S: sk ?? '' }, kind: { S: 'tampered' } } }));
+      await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.visionLakeTable, Item: { pk: { S: pk ?? '' }, sk: { S: sk ?? '' }, title: { S: 'tampered' } } }));
     }
     const firstKey = [...live.keys()][400]?.split('|');
     if (firstKey) {
-      await env.runtime.dynamo.send(new DeleteItemCommand({ TableName: names.authTable, Key: { pk: { S: firstKey[0] ?? '' }, sk: { S: firstKey[1] ?? '' } } }));
+      await env.runtime.dynamo.send(new DeleteItemCommand({ TableName: names.visionLakeTable, Key: { pk: { S: firstKey[0] ?? '' }, sk: { S: firstKey[1] ?? '' } } }));
     }
-    await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: { pk: { S: 'EXTRA#1' }, sk: { S: 'X' } } }));
+    await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.visionLakeTable, Item: { pk: { S: 'EXTRA#1' }, sk: { S: 'X' } } }));
 
-    const run = await runAndKill(env, ['restore', point.recoveryPointId, 'full'], /progress auth write/);
+    const run = await runAndKill(env, ['restore', point.recoveryPointId, 'full'], /progress vision-lake write/);
     expect(run.killed, run.output).toBe(true);
-    const between = await tableState(env, names.authTable);
+    const between = await tableState(env, names.visionLakeTable);
     expect(between).not.toEqual(expected);
 
     const results = await env.runtime.backups.restoreRecoveryPoint(point.recoveryPointId, { mode: 'differential' });
 
     expect(results.every((r) => r.verified)).toBe(true);
-    expect(await tableState(env, names.authTable)).toEqual(expected);
+    expect(await tableState(env, names.visionLakeTable)).toEqual(expected);
   });
 
   it('a full restore killed in the middle resumes from its checkpoint when run again with the same id', async () => {
     const point = await env.runtime.backups.createRecoveryPoint();
-    const expected = await tableState(env, names.authTable);
+    const expected = await tableState(env, names.visionLakeTable);
     for (const key of [...expected.keys()].slice(0, 200)) {
       const [pk, sk] = key.split('|');
-      await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: { pk: { S: pk ?? '' }, sk: { S: sk ?? '' }, kind: { S: 'tampered' } } }));
+      await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.visionLakeTable, Item: { pk: { S: pk ?? '' }, sk: { S: sk ?? '' }, title: { S: 'tampered' } } }));
     }
-    const run = await runAndKill(env, ['restore', point.recoveryPointId, 'full', 'rollback-test-1'], /progress auth write [1-9]/);
+    const run = await runAndKill(env, ['restore', point.recoveryPointId, 'full', 'rollback-test-1'], /progress vision-lake write [1-9]/);
     expect(run.killed, run.output).toBe(true);
 
     const results = await env.runtime.backups.restoreRecoveryPoint(point.recoveryPointId, { mode: 'full', restoreId: 'rollback-test-1' });
 
-    const auth = results.find((r) => r.component === 'auth');
-    expect(auth?.verified).toBe(true);
+    const visionLake = results.find((r) => r.component === 'vision-lake');
+    expect(visionLake?.verified).toBe(true);
     // Resumed: the records written before the kill were not written again.
-    expect(auth?.written).toBeLessThan(expected.size);
-    expect(await tableState(env, names.authTable)).toEqual(expected);
+    expect(visionLake?.streams[0]?.written).toBeLessThan(expected.size);
+    expect(await tableState(env, names.visionLakeTable)).toEqual(expected);
   });
 
   it('a backup killed in the middle leaves no point that can be chosen and no orphan data after retention', async () => {

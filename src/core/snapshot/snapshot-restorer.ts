@@ -34,8 +34,16 @@ export interface RestoreCheckpoint {
   clear(): Promise<void>;
 }
 
+/**
+ * Decides, for one key, what the live target must hold after the restore, from the point's record
+ * and the live one (canonical bytes; undefined for none). Components whose rollback must not simply
+ * copy the point (auth: a revocation made since stays) provide one.
+ */
+export type RecordReconciler = (point: Buffer | undefined, live: Buffer | undefined) => Buffer | undefined;
+
 export interface RestoreStreamOptions {
   readonly mode: RestoreMode;
+  readonly reconcile?: RecordReconciler;
   readonly onProgress?: (p: RestoreProgress) => void;
   readonly checkpoint?: RestoreCheckpoint;
   /** Records per write call. */
@@ -49,6 +57,8 @@ export interface RestoreStreamResult {
   readonly deleted: number;
   readonly unchanged: number;
   readonly restoreMs: number;
+  /** Content digest the live target must now have: the snapshot's, or the reconciled state's. */
+  readonly expectedDigest: string;
 }
 
 export interface DiffPlan {
@@ -126,6 +136,7 @@ export class SnapshotRestorer {
     const source = stream.source.name;
     const batchSize = options.batchSize ?? 500;
     const progress = options.onProgress;
+    if (options.reconcile) return this.reconciledRestore(summary, stream, target, options.reconcile, options);
     if (options.mode === 'differential') {
       const plan = await this.diff(summary, stream, target, progress);
       for (let i = 0; i < plan.toDelete.length; i += batchSize) {
@@ -140,7 +151,15 @@ export class SnapshotRestorer {
         written += group.length;
         progress?.({ source, phase: 'write', done: written, total: plan.toWrite.length });
       }
-      return { source, expected: plan.expected, written, deleted: plan.toDelete.length, unchanged: plan.unchanged, restoreMs: Date.now() - started };
+      return {
+        source,
+        expected: plan.expected,
+        written,
+        deleted: plan.toDelete.length,
+        unchanged: plan.unchanged,
+        restoreMs: Date.now() - started,
+        expectedDigest: stream.contentDigest,
+      };
     }
 
     // Full: rewrite everything in manifest order, resuming after the checkpointed run.
@@ -170,7 +189,63 @@ export class SnapshotRestorer {
     for await (const batch of target.scan()) for (const live of batch) if (!keys.has(live.key.toString('latin1'))) toDelete.push(live.key);
     for (let i = 0; i < toDelete.length; i += batchSize) await target.delete(toDelete.slice(i, i + batchSize));
     await options.checkpoint?.clear();
-    return { source, expected: keys.size, written, deleted: toDelete.length, unchanged: 0, restoreMs: Date.now() - started };
+    return { source, expected: keys.size, written, deleted: toDelete.length, unchanged: 0, restoreMs: Date.now() - started, expectedDigest: stream.contentDigest };
+  }
+
+  /**
+   * A restore through a reconciler: every record of the point and of the live target is read
+   * (the decision for a key depends on both), the reconciler decides each key, and only what
+   * differs from the live target is written or deleted (in full mode every kept record is
+   * rewritten). The expected digest is the reconciled state's. Meant for small components such
+   * as auth: both sides are held in memory.
+   */
+  private async reconciledRestore(
+    summary: SnapshotSummary,
+    stream: StreamSummary,
+    target: RestoreTarget,
+    reconcile: RecordReconciler,
+    options: RestoreStreamOptions,
+  ): Promise<RestoreStreamResult> {
+    const started = Date.now();
+    const source = stream.source.name;
+    const batchSize = options.batchSize ?? 500;
+    const point = new Map<string, SnapshotRecord>();
+    for await (const batch of this.reader.streamRecords(summary, stream)) {
+      for (const r of batch) point.set(r.key.toString('latin1'), { key: Buffer.from(r.key), body: Buffer.from(r.body) });
+    }
+    const live = new Map<string, SnapshotRecord>();
+    for await (const batch of target.scan()) for (const r of batch) live.set(r.key.toString('latin1'), r);
+    const expected = new ContentDigest();
+    const toWrite: SnapshotRecord[] = [];
+    const toDelete: Buffer[] = [];
+    let unchanged = 0;
+    for (const k of new Set([...point.keys(), ...live.keys()])) {
+      const p = point.get(k);
+      const l = live.get(k);
+      const key = (p ?? l)?.key ?? Buffer.from(k, 'latin1');
+      const desired = reconcile(p?.body, l?.body);
+      if (desired === undefined) {
+        if (l) toDelete.push(key);
+        continue;
+      }
+      expected.add(key, sha256(desired));
+      if (options.mode === 'full' || !l || !l.body.equals(desired)) toWrite.push({ key, body: desired });
+      else unchanged += 1;
+    }
+    for (let i = 0; i < toDelete.length; i += batchSize) await target.delete(toDelete.slice(i, i + batchSize));
+    for (let i = 0; i < toWrite.length; i += batchSize) {
+      await target.write(toWrite.slice(i, i + batchSize));
+      options.onProgress?.({ source, phase: 'write', done: Math.min(i + batchSize, toWrite.length), total: toWrite.length });
+    }
+    return {
+      source,
+      expected: expected.count,
+      written: toWrite.length,
+      deleted: toDelete.length,
+      unchanged,
+      restoreMs: Date.now() - started,
+      expectedDigest: expected.value(),
+    };
   }
 
   /** Content digest of the live target, computed as the snapshot's was. */
@@ -180,14 +255,17 @@ export class SnapshotRestorer {
     return digest;
   }
 
-  /** Does the live target hold exactly the snapshot's records? */
-  async verifyStream(stream: StreamSummary, target: RestoreTarget): Promise<StreamVerification> {
+  /**
+   * Does the live target hold exactly the expected records: the snapshot's, or the reconciled
+   * state a restore computed (`expectedDigest` of its result)?
+   */
+  async verifyStream(stream: StreamSummary, target: RestoreTarget, expectedDigest = stream.contentDigest): Promise<StreamVerification> {
     const started = Date.now();
     const live = await this.liveDigest(target);
     return {
       source: stream.source.name,
-      ok: live.value() === stream.contentDigest,
-      expectedDigest: stream.contentDigest,
+      ok: live.value() === expectedDigest,
+      expectedDigest,
       liveDigest: live.value(),
       items: live.count,
       verifyMs: Date.now() - started,
