@@ -9,6 +9,7 @@ import { registerBackupCreate, registerBackupList, registerBackupVerify } from '
 import { registerInit } from './commands/init-command.js';
 import { registerPlanShow } from './commands/plan-command.js';
 import { registerRetentionApply } from './commands/retention-command.js';
+import { registerRollbackPlan } from './commands/rollback-plan-command.js';
 import { registerStart } from './commands/start-command.js';
 import { withGlobalFlags } from './command-runner.js';
 import { writeError } from './output.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, our wording); help still shows.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply]) {
+  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan]) {
     withGlobalFlags(register(program)).exitOverride();
   }
   registerStart(program).exitOverride();

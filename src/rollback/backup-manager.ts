@@ -512,6 +512,65 @@ export class BackupManager {
     return outcomes;
   }
 
+  /**
+   * The point a rollback would use: exactly `backupId` (verified, not Corrupt), or the newest
+   * verified point at least `hours` old. When there is none, the error lists the points that exist
+   * and the commands to use instead.
+   */
+  async choosePoint(choice: { hours?: number; backupId?: string }): Promise<RecoveryPointRecord> {
+    if (choice.backupId !== undefined) {
+      const point = await this.getRecoveryPoint(choice.backupId);
+      if (point.status === 'Corrupt' || point.status === 'InProgress' || point.status === 'Failed' || point.verifiedAt === null) {
+        throw new WingError(`recovery point ${point.recoveryPointId} is ${point.status}${point.verifiedAt ? '' : ', not verified'}: choose another with "npx wing backup:list"`);
+      }
+      return point;
+    }
+    const hours = choice.hours ?? 24;
+    const found = await this.selectRecoveryPoint(hours);
+    if (found) return found;
+    const points = await this.listRecoveryPoints();
+    const listed = points.slice(0, 5).map((p) => `${p.recoveryPointId} ${p.status}${p.verifiedAt ? ' verified' : ''}`).join(', ');
+    throw new WingError(
+      `no verified recovery point is at least ${String(hours)} h old (${points.length === 0 ? 'there are no points' : `points: ${listed}${points.length > 5 ? ', ...' : ''}`}); ` +
+        'use "rollback:custom --hours=N" with a smaller N, or "restore:alternative --backup-id=ID"',
+    );
+  }
+
+  /**
+   * What restoring a point would do, component by component, changing nothing: records to write,
+   * to delete, unchanged (auth with its reconciliation applied).
+   */
+  async planRestore(recoveryPointId: string): Promise<{ component: string; write: number; delete: number; unchanged: number }[]> {
+    const point = await this.getRecoveryPoint(recoveryPointId);
+    const reader = this.freshReader();
+    const restorer = new SnapshotRestorer(reader);
+    const plan: { component: string; write: number; delete: number; unchanged: number }[] = [];
+    for (const component of restoreOrder(this.deps.plan)) {
+      const ref = point.snapshots.find((s) => s.component === component.name);
+      if (!ref) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${component.name}`);
+      const summary = await reader.readSummary(component.name, ref.snapshotId);
+      const live = await this.deps.sources.streams(component);
+      const reconcile = semanticsOf(component.kind)?.reconcileItem;
+      const counts = { component: component.name, write: 0, delete: 0, unchanged: 0 };
+      for (const stream of summary.streams) {
+        const target = this.matchTarget(live, stream.source.name, component.name);
+        if (reconcile && stream.source.type === 'dynamodb') {
+          const p = await restorer.reconciledPlan(summary, stream, target, reconcile);
+          counts.write += p.toWrite.length;
+          counts.delete += p.toDelete.length;
+          counts.unchanged += p.unchanged;
+        } else {
+          const p = await restorer.diff(summary, stream, target);
+          counts.write += p.toWrite.length;
+          counts.delete += p.toDelete.length;
+          counts.unchanged += p.unchanged;
+        }
+      }
+      plan.push(counts);
+    }
+    return plan;
+  }
+
   /** The newest selectable point at least `hours` old (0: the newest), or undefined. */
   async selectRecoveryPoint(hours: number): Promise<RecoveryPointRecord | undefined> {
     const cutoff = this.deps.clock.now().getTime() - hours * 3_600_000;

@@ -314,6 +314,8 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
       { name: '--target elsewhere', args: ['backup:list', '--target', 'elsewhere'], mentions: 'elsewhere' },
       { name: 'an unknown command', args: ['nonsense'], mentions: 'nonsense' },
       { name: 'plan:show --target aws', args: ['plan:show', '--target', 'aws'], mentions: 'local' },
+      { name: 'rollback:plan --hours=-1', args: ['rollback:plan', '--hours=-1'], mentions: '--hours' },
+      { name: 'rollback:plan with --hours and --backup-id', args: ['rollback:plan', '--hours=1', '--backup-id=X'], mentions: 'not both' },
       { name: 'plan:show --no-wait', args: ['plan:show', '--no-wait'], mentions: 'rollbacks' },
       { name: 'start --target aws', args: ['start', '--target', 'aws'], mentions: 'local' },
     ])('$name exits 2 (json and text)', async ({ args, mentions }) => {
@@ -338,6 +340,16 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
       const message = expectOneErrorLine(r, 2, { json: true });
       expect(message).toContain('rp-does-not-exist');
       expectNoOwnerLeft();
+    });
+
+    it('rollback:plan prints per-component counts and changes nothing; with no point old enough it exits 1 listing the points', async () => {
+      const r = await wing(['rollback:plan', '--json']);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as { success: boolean; recoveryPointId: string; components: { component: string; write: number; delete: number; unchanged: number }[] };
+      expect(out.success).toBe(true);
+      expect(out.components.map((c) => c.component)).toEqual(['vision-lake', 'auth', 'agents', 'squadrons']);
+      const tooOld = await wing(['rollback:plan', '--hours=5000', '--json']);
+      expect(expectOneErrorLine(tooOld, 1, { json: true })).toMatch(/no verified recovery point is at least 5000 h old .*rollback:custom/);
     });
 
     it('wing without a command shows the usage on stderr and exits 2', async () => {

@@ -134,6 +134,22 @@ describe('snapshot engine on the local services', () => {
     expect((await get('EMERGENCY#rec', 'CREDENTIAL'))?.secretHash?.S).toBe('v2');
   });
 
+  it('plans a restore without changing anything, and the restore then does exactly what the plan said', async () => {
+    const point = await env.runtime.backups.createRecoveryPoint();
+    await mutateDemoData({ dynamo: env.runtime.dynamo, s3: env.runtime.s3, seed: 5, day: 40, percent: 2, now: new Date() });
+    await mutateEverything(env);
+    const before = await liveState(env);
+
+    const plan = await env.runtime.backups.planRestore(point.recoveryPointId);
+
+    expect(await liveState(env)).toEqual(before);
+    const results = await env.runtime.backups.restoreRecoveryPoint(point.recoveryPointId, { mode: 'differential' });
+    expect(results.map((r) => ({ component: r.component, write: r.written, delete: r.deleted }))).toEqual(
+      plan.map((p) => ({ component: p.component, write: p.write, delete: p.delete })),
+    );
+    expect(plan.some((p) => p.write + p.delete > 0)).toBe(true);
+  });
+
   it('restores exactly in full mode too', async () => {
     const point = await env.runtime.backups.createRecoveryPoint();
     const before = await liveState(env);

@@ -68,6 +68,15 @@ export interface DiffPlan {
   readonly expected: number;
 }
 
+export interface ReconciledPlan {
+  /** Every record the target must hold afterwards. */
+  readonly desired: SnapshotRecord[];
+  readonly toWrite: SnapshotRecord[];
+  readonly toDelete: Buffer[];
+  readonly unchanged: number;
+  readonly expectedDigest: string;
+}
+
 export interface StreamVerification {
   readonly source: string;
   readonly ok: boolean;
@@ -199,16 +208,13 @@ export class SnapshotRestorer {
    * rewritten). The expected digest is the reconciled state's. Meant for small components such
    * as auth: both sides are held in memory.
    */
-  private async reconciledRestore(
-    summary: SnapshotSummary,
-    stream: StreamSummary,
-    target: RestoreTarget,
-    reconcile: RecordReconciler,
-    options: RestoreStreamOptions,
-  ): Promise<RestoreStreamResult> {
-    const started = Date.now();
-    const source = stream.source.name;
-    const batchSize = options.batchSize ?? 500;
+  /**
+   * The plan of a restore through a reconciler: every record of the point and of the live target
+   * is read (the decision for a key depends on both), the reconciler decides each key, and what
+   * differs from the live target is to be written or deleted. Meant for small components such as
+   * auth: both sides are held in memory.
+   */
+  async reconciledPlan(summary: SnapshotSummary, stream: StreamSummary, target: RestoreTarget, reconcile: RecordReconciler): Promise<ReconciledPlan> {
     const point = new Map<string, SnapshotRecord>();
     for await (const batch of this.reader.streamRecords(summary, stream)) {
       for (const r of batch) point.set(r.key.toString('latin1'), { key: Buffer.from(r.key), body: Buffer.from(r.body) });
@@ -216,9 +222,9 @@ export class SnapshotRestorer {
     const live = new Map<string, SnapshotRecord>();
     for await (const batch of target.scan()) for (const r of batch) live.set(r.key.toString('latin1'), r);
     const expected = new ContentDigest();
+    const desiredRecords: SnapshotRecord[] = [];
     const toWrite: SnapshotRecord[] = [];
     const toDelete: Buffer[] = [];
-    let unchanged = 0;
     for (const k of new Set([...point.keys(), ...live.keys()])) {
       const p = point.get(k);
       const l = live.get(k);
@@ -229,22 +235,38 @@ export class SnapshotRestorer {
         continue;
       }
       expected.add(key, sha256(desired));
-      if (options.mode === 'full' || !l || !l.body.equals(desired)) toWrite.push({ key, body: desired });
-      else unchanged += 1;
+      desiredRecords.push({ key, body: desired });
+      if (!l?.body.equals(desired)) toWrite.push({ key, body: desired });
     }
-    for (let i = 0; i < toDelete.length; i += batchSize) await target.delete(toDelete.slice(i, i + batchSize));
+    return { desired: desiredRecords, toWrite, toDelete, unchanged: desiredRecords.length - toWrite.length, expectedDigest: expected.value() };
+  }
+
+  private async reconciledRestore(
+    summary: SnapshotSummary,
+    stream: StreamSummary,
+    target: RestoreTarget,
+    reconcile: RecordReconciler,
+    options: RestoreStreamOptions,
+  ): Promise<RestoreStreamResult> {
+    const started = Date.now();
+    const source = stream.source.name;
+    const batchSize = options.batchSize ?? 500;
+    const plan = await this.reconciledPlan(summary, stream, target, reconcile);
+    // In full mode every kept record is rewritten, not only those that differ.
+    const toWrite = options.mode === 'full' ? plan.desired : plan.toWrite;
+    for (let i = 0; i < plan.toDelete.length; i += batchSize) await target.delete(plan.toDelete.slice(i, i + batchSize));
     for (let i = 0; i < toWrite.length; i += batchSize) {
       await target.write(toWrite.slice(i, i + batchSize));
       options.onProgress?.({ source, phase: 'write', done: Math.min(i + batchSize, toWrite.length), total: toWrite.length });
     }
     return {
       source,
-      expected: expected.count,
+      expected: plan.desired.length,
       written: toWrite.length,
-      deleted: toDelete.length,
-      unchanged,
+      deleted: plan.toDelete.length,
+      unchanged: options.mode === 'full' ? 0 : plan.unchanged,
       restoreMs: Date.now() - started,
-      expectedDigest: expected.value(),
+      expectedDigest: plan.expectedDigest,
     };
   }
 
