@@ -13,6 +13,7 @@ import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
 import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
 import { localDynamoClient, localS3Client } from '../adapters/local-clients.js';
 import { LocalKeyService } from '../adapters/local-key-service.js';
+import { OutboxPublisher } from '../adapters/outbox-publisher.js';
 import { S3ObjectStore } from '../adapters/s3-object-store.js';
 import { SystemTable } from '../adapters/system-table.js';
 import { ZstdCompressor } from '../adapters/zstd-compressor.js';
@@ -116,6 +117,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     lock,
     clock,
     isOwnerAlive: (owner) => isProcessAlive(owner.pid),
+    events: new OutboxPublisher(paths.notifications),
   });
   return {
     home,

@@ -21,6 +21,7 @@ import {
   type SnapshotRef,
 } from '../core/catalog.js';
 import { IntegrityError, NotFoundError, ConflictError, WingError } from '../core/errors.js';
+import { EVENT_VERSION, type EventPublisher, type WingEvent } from '../core/events.js';
 import { componentByName, restoreOrder, type ComponentPlan, type Plan } from '../core/plan.js';
 import type { Clock } from '../core/ports.js';
 import { decideRetention, type RetentionDecision } from '../core/retention.js';
@@ -56,6 +57,8 @@ export interface BackupManagerDeps {
   readonly clock: Clock;
   /** This process, recorded on in-progress runs. */
   readonly owner?: RunOwner;
+  /** Where BackupCompleted / BackupFailed go (EventBridge on AWS, the outbox locally). */
+  readonly events?: EventPublisher;
   /** Whether the owner of an in-progress run is still running (locally: is the pid alive). */
   readonly isOwnerAlive?: (owner: RunOwner) => boolean;
 }
@@ -260,7 +263,29 @@ export class BackupManager {
       error: errors.length > 0 ? errors.join('; ') : null,
     };
     await this.savePoint(point);
+    await this.announce({
+      type: point.status === 'Completed' ? 'BackupCompleted' : 'BackupFailed',
+      detail: {
+        version: EVENT_VERSION,
+        time: point.completedAt ?? this.deps.clock.now().toISOString(),
+        recoveryPointId: point.recoveryPointId,
+        status: point.status,
+        counts: { items: snapshots.reduce((n, r) => n + r.items, 0), bytes: snapshots.reduce((n, r) => n + r.bytes, 0), components: snapshots.length },
+      },
+    });
     return point;
+  }
+
+  /**
+   * Publishes an event for the other WING systems. Best effort: a backup that succeeded is not
+   * failed because the event bus is down; the failure is reported as a process warning.
+   */
+  private async announce(event: WingEvent): Promise<void> {
+    try {
+      await this.deps.events?.publish(event);
+    } catch (err) {
+      process.emitWarning(`could not publish ${event.type}: ${errorMessage(err)}`);
+    }
   }
 
   /** A snapshot of one component outside a recovery point (`backup:create --component`, safety snapshots). */
@@ -294,6 +319,10 @@ export class BackupManager {
     if (problems.length > 0) throw new IntegrityError(problems.map((p) => p.message).join('; '), problems[0]?.objectKey);
     const meta = { ...this.metaOf(summary), verifiedAt: this.deps.clock.now().toISOString() };
     await this.deps.catalog.putSnapshot(meta);
+    await this.announce({
+      type: 'BackupCompleted',
+      detail: { version: EVENT_VERSION, time: this.deps.clock.now().toISOString(), component: meta.component, status: 'Completed', counts: { items: meta.itemCount, bytes: meta.storedBytes } },
+    });
     return meta;
   }
 

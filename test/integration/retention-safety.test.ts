@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, WingError } from '../../src/core/errors.js';
@@ -41,6 +42,12 @@ describe('retention next to running backups and a damaged catalog', () => {
     }
     expect((await backups.listRecoveryPoints()).length).toBe(before);
     expect(await env.runtime.catalog.listBackupLeases()).toEqual([]);
+  });
+
+  it('announces each backup in the notification outbox', async () => {
+    const point = await env.runtime.backups.createRecoveryPoint();
+    const lines = (await readFile(env.runtime.paths.notifications, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { detailType: string; detail: { recoveryPointId?: string; status: string } });
+    expect(lines.at(-1)).toMatchObject({ detailType: 'BackupCompleted', detail: { recoveryPointId: point.recoveryPointId, status: 'Completed' } });
   });
 
   it('refuses to prune from a catalog that has lost points the vault holds', async () => {
