@@ -316,6 +316,7 @@ async function registerUser(paths: StatePaths): Promise<() => Promise<void>> {
 async function waitForLiveUsers(paths: StatePaths): Promise<void> {
   const folder = usersFolder(paths);
   const deadline = Date.now() + MAX_WAIT_FOR_USERS_MS;
+  let told = false;
   while (Date.now() < deadline) {
     let names: string[];
     try {
@@ -330,6 +331,11 @@ async function waitForLiveUsers(paths: StatePaths): Promise<void> {
       else await rm(join(folder, name), { force: true });
     }
     if (live === 0) return;
+    if (!told) {
+      // Otherwise a finished command would seem to hang.
+      process.stderr.write(`waiting for ${String(live)} other wing command(s) still using the local services before stopping them\n`);
+      told = true;
+    }
     await sleep(200);
   }
 }
