@@ -39,7 +39,7 @@ import type { SnapshotPurpose, SnapshotSummary } from '../core/snapshot/snapshot
 import { openRecoveryPoint, recoveryPointKeyContext, signRecoveryPoint } from '../core/snapshot/recovery-point-document.js';
 import { SnapshotVerifier, type VerifyProblem } from '../core/snapshot/snapshot-verifier.js';
 import { SnapshotWriter, type SnapshotProgress } from '../core/snapshot/snapshot-writer.js';
-import { VaultPruner } from './vault-pruner.js';
+import { VaultPruner, type PruneResult } from './vault-pruner.js';
 import { VaultReader, type VaultDeps } from '../core/snapshot/vault-reader.js';
 import { vaultLayout } from '../core/vault-layout.js';
 
@@ -120,6 +120,18 @@ const SIDE_SNAPSHOT_DAYS = 7;
 
 function random(): string {
   return randomBytes(3).toString('hex');
+}
+
+function retentionReport(dryRun: boolean, plan: { decisions: RetentionDecision[]; doomed: Set<string> }, pruned: PruneResult): RetentionReport {
+  return {
+    dryRun,
+    decisions: plan.decisions,
+    deletedRecoveryPoints: [...plan.doomed],
+    deletedSnapshots: pruned.deletedSnapshots,
+    deletedObjects: pruned.deletedObjects,
+    freedBytes: pruned.freedBytes,
+    repackedPacks: pruned.repackedPacks,
+  };
 }
 
 function errorMessage(err: unknown): string {
@@ -430,18 +442,22 @@ export class BackupManager {
       problems.push({ snapshotId: recoveryPointId, objectKey: err.objectKey ?? pointKey, message: err.message });
     }
     for (const ref of point.snapshots) {
-      const found = await verifier.verifyById(ref.component, ref.snapshotId);
-      problems.push(...found);
-      if (found.length === 0) {
-        const summary = await this.reader.readSummary(ref.component, ref.snapshotId);
-        if (summary.itemCount !== ref.items || summary.recoveryPointId !== recoveryPointId) {
-          problems.push({
-            snapshotId: ref.snapshotId,
-            objectKey: vaultLayout.snapshotSummary(ref.component, ref.snapshotId),
-            message: `snapshot ${ref.snapshotId} does not match the catalog`,
-          });
-        }
+      let summary: SnapshotSummary;
+      try {
+        summary = await this.freshReader().readSummary(ref.component, ref.snapshotId);
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        problems.push({ snapshotId: ref.snapshotId, objectKey: err.objectKey, message: err.message });
+        continue;
       }
+      if (summary.itemCount !== ref.items || summary.recoveryPointId !== recoveryPointId) {
+        problems.push({
+          snapshotId: ref.snapshotId,
+          objectKey: vaultLayout.snapshotSummary(ref.component, ref.snapshotId),
+          message: `snapshot ${ref.snapshotId} does not match the catalog`,
+        });
+      }
+      problems.push(...(await verifier.verify(summary)));
     }
     const now = this.deps.clock.now().toISOString();
     // A damaged snapshot must not serve as the parent of the next backup, which would inherit
@@ -501,9 +517,13 @@ export class BackupManager {
     }
   }
 
-  private isLeaseLive(lease: BackupLease): boolean {
-    if (new Date(lease.leaseUntil).getTime() < this.deps.clock.now().getTime()) return false;
-    if (lease.owner.host === this.owner.host && this.deps.isOwnerAlive) return this.deps.isOwnerAlive(lease.owner);
+  /**
+   * Whether work recorded with an owner and a lease is still going: the lease has not run out and,
+   * when the owner is on this host, its process still runs.
+   */
+  private isRunning(owner: RunOwner | null, leaseUntil: string | null): boolean {
+    if (leaseUntil !== null && new Date(leaseUntil).getTime() < this.deps.clock.now().getTime()) return false;
+    if (owner && owner.host === this.owner.host && this.deps.isOwnerAlive) return this.deps.isOwnerAlive(owner);
     return true;
   }
 
@@ -616,7 +636,11 @@ export class BackupManager {
     options: RestoreOptions,
   ): Promise<ComponentRestoreResult> {
     const component = componentByName(this.deps.plan, componentName);
-    const summary = await this.reader.readSummary(component.name, snapshotId);
+    return this.restoreSummary(component, await this.reader.readSummary(component.name, snapshotId), options);
+  }
+
+  private async restoreSummary(component: ComponentPlan, summary: SnapshotSummary, options: RestoreOptions): Promise<ComponentRestoreResult> {
+    const snapshotId = summary.snapshotId;
     const live = await this.deps.sources.streams(component);
     const restorer = new SnapshotRestorer(this.freshReader());
     const streams: RestoreStreamResult[] = [];
@@ -682,16 +706,13 @@ export class BackupManager {
       if (summary.recoveryPointId !== recoveryPointId) {
         throw new IntegrityError(`snapshot ${ref.snapshotId} does not belong to recovery point ${recoveryPointId}`, vaultLayout.snapshotSummary(component.name, ref.snapshotId));
       }
-      results.push(await this.restoreSnapshot(component.name, ref.snapshotId, options));
+      results.push(await this.restoreSummary(component, summary, options));
     }
     return results;
   }
 
   private isLive(point: RecoveryPointRecord): boolean {
-    if (point.status !== 'InProgress') return false;
-    if (point.leaseUntil && new Date(point.leaseUntil).getTime() < this.deps.clock.now().getTime()) return false;
-    if (point.owner && point.owner.host === this.owner.host && this.deps.isOwnerAlive) return this.deps.isOwnerAlive(point.owner);
-    return true;
+    return point.status === 'InProgress' && this.isRunning(point.owner, point.leaseUntil);
   }
 
   /** Applies the retention policy and prunes what no kept snapshot references, under the rollback lock. */
@@ -699,23 +720,14 @@ export class BackupManager {
     const pruner = new VaultPruner(this.deps.vault, this.deps.catalog);
     if (options.dryRun) {
       const plan = await this.retentionPlan();
-      const preview = await pruner.prune(plan.keptPoints, plan.sideCutoff, true);
-      return {
-        dryRun: true,
-        decisions: plan.decisions,
-        deletedRecoveryPoints: [...plan.doomed],
-        deletedSnapshots: preview.deletedSnapshots,
-        deletedObjects: preview.deletedObjects,
-        freedBytes: preview.freedBytes,
-        repackedPacks: preview.repackedPacks,
-      };
+      return retentionReport(true, plan, await pruner.prune(plan.keptPoints, plan.sideCutoff, true));
     }
     const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
     return withLock(this.deps.lock, owner, 'retention', async (guard) => {
       // Under the lock, no backup can start writing (see withBackupLease); one already running
       // holds a lease, and its objects must not be pruned.
       const leases = await this.deps.catalog.listBackupLeases();
-      const running = leases.find((l) => this.isLeaseLive(l));
+      const running = leases.find((l) => this.isRunning(l.owner, l.leaseUntil));
       if (running) throw new ConflictError(`a backup is being taken (${running.runId}): retention runs after it finishes`);
       for (const dead of leases) await this.deps.catalog.deleteBackupLease(dead.runId);
       const plan = await this.retentionPlan();
@@ -727,16 +739,7 @@ export class BackupManager {
         await this.deps.vault.store.delete([vaultLayout.recoveryPoint(id)]);
         await this.deps.catalog.deleteRecoveryPoint(id);
       }
-      const pruned = await pruner.prune(plan.keptPoints, plan.sideCutoff, false, guard);
-      return {
-        dryRun: false,
-        decisions: plan.decisions,
-        deletedRecoveryPoints: [...plan.doomed],
-        deletedSnapshots: pruned.deletedSnapshots,
-        deletedObjects: pruned.deletedObjects,
-        freedBytes: pruned.freedBytes,
-        repackedPacks: pruned.repackedPacks,
-      };
+      return retentionReport(false, plan, await pruner.prune(plan.keptPoints, plan.sideCutoff, false, guard));
     });
   }
 

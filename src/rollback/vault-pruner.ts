@@ -15,8 +15,8 @@
 import { IntegrityError } from '../core/errors.js';
 import type { Catalog } from '../core/catalog.js';
 import type { LockGuard } from '../core/rollback-lock.js';
-import { encodePackIndex, type PackIndexInput } from '../core/pack-format.js';
-import { sealObject, sealedObjectKey, SealedKind } from '../core/sealed-object.js';
+import { encodePackIndex, type PackIndex, type PackIndexInput } from '../core/pack-format.js';
+import { openObject, sealObject, sealedObjectKey, SealedKind } from '../core/sealed-object.js';
 import { SnapshotReader } from '../core/snapshot/snapshot-reader.js';
 import type { SnapshotSummary } from '../core/snapshot/snapshot-summary.js';
 import { VaultReader, type VaultDeps } from '../core/snapshot/vault-reader.js';
@@ -123,18 +123,22 @@ export class VaultPruner {
       if (!deadRecords || liveBytes >= index.packLength * REPACK_BELOW_LIVE_SHARE) continue;
       const next = index.generation + 1;
       guard?.assertHeld();
-      if (!dryRun) await this.repack(component, packId, index.generation, next, positions, reader);
+      if (!dryRun) await this.repack(component, packId, index, next, positions, reader);
       referenced.add(vaultLayout.pack(component, packId, next));
       repacked += 1;
     }
     return repacked;
   }
 
-  private async repack(component: string, packId: string, generation: number, next: number, positions: ReadonlySet<number>, reader: VaultReader): Promise<void> {
-    const index = await reader.readPackIndex(component, packId);
-    const storeKey = vaultLayout.pack(component, packId, generation);
-    const key = await sealedObjectKey(await this.vault.store.get(storeKey), storeKey, reader.ring);
-    const data = await reader.readPack(component, packId, generation);
+  private async repack(component: string, packId: string, index: PackIndex, next: number, positions: ReadonlySet<number>, reader: VaultReader): Promise<void> {
+    // One download: the sealed pack gives both its data key (to reseal the next generation under
+    // the same snapshot key) and its records.
+    const storeKey = vaultLayout.pack(component, packId, index.generation);
+    const sealed = await this.vault.store.get(storeKey);
+    const key = await sealedObjectKey(sealed, storeKey, reader.ring);
+    const compressed = await openObject(sealed, { kind: SealedKind.Pack, id: packObjectId(packId, index.generation), storeKey }, reader.ring);
+    const data = await this.vault.compressor.decompress(compressed);
+    if (data.length !== index.packLength) throw new IntegrityError(`damaged object ${storeKey}: size does not match its index`, storeKey);
     const parts: Buffer[] = [];
     const entries: PackIndexInput[] = [];
     for (let p = 0; p < index.count; p++) {
