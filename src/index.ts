@@ -22,3 +22,7 @@ export { ManualClock, systemClock, type Clock } from './core/ports.js';
 export { BackupManager, type ComponentRestoreResult, type RetentionReport, type VerifyOutcome } from './rollback/backup-manager.js';
 export { openLocalRuntime, type LocalRuntime } from './local/local-runtime.js';
 export { initLocal } from './local/local-init.js';
+export { RollbackSystem, type RollbackSystemConfig } from './rollback/rollback-system.js';
+export type { RollbackResult, RollbackStatus, RollbackRequest } from './rollback/rollback-operations.js';
+export type { RollbackRecord, RollbackPhase, ComponentProgress } from './core/rollback-journal.js';
+export type { SystemMode, SystemModeState } from './core/system-mode.js';

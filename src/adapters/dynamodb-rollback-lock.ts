@@ -16,7 +16,8 @@ export class DynamoRollbackLock implements RollbackLock {
     private readonly clock: Clock,
   ) {}
 
-  async acquire(owner: string, purpose: string, leaseMs: number): Promise<LockHolder> {
+  /** Writes `owner` as the holder when `condition` holds; false when it does not. */
+  private async putHolder(owner: string, purpose: string, leaseMs: number, condition: string, values: Record<string, { S: string } | { N: string }>): Promise<LockHolder | undefined> {
     const now = this.clock.now();
     const holder: LockHolder = { owner, purpose, acquiredAt: now.toISOString(), leaseUntil: new Date(now.getTime() + leaseMs).toISOString() };
     try {
@@ -24,21 +25,27 @@ export class DynamoRollbackLock implements RollbackLock {
         new PutItemCommand({
           TableName: this.table.tableName,
           Item: { ...KEY, owner: { S: owner }, leaseUntil: { N: String(now.getTime() + leaseMs) }, data: { S: JSON.stringify(holder) } },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR #owner = :owner',
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': { N: String(now.getTime()) }, ':owner': { S: owner } },
+          ExpressionAttributeValues: { ':owner': { S: owner }, ...values },
         }),
       );
       return holder;
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const current = await this.current();
-      throw new ConflictError(
-        current
-          ? `the rollback lock is held by ${current.owner} for ${current.purpose} until ${current.leaseUntil}`
-          : 'the rollback lock is held by another operation',
-      );
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
     }
+  }
+
+  async acquire(owner: string, purpose: string, leaseMs: number): Promise<LockHolder> {
+    const taken = await this.putHolder(owner, purpose, leaseMs, 'attribute_not_exists(pk) OR leaseUntil < :now OR #owner = :owner', {
+      ':now': { N: String(this.clock.now().getTime()) },
+    });
+    if (taken) return taken;
+    const current = await this.current();
+    throw new ConflictError(
+      current ? `the rollback lock is held by ${current.owner} for ${current.purpose} until ${current.leaseUntil}` : 'the rollback lock is held by another operation',
+    );
   }
 
   async renew(owner: string, leaseMs: number): Promise<void> {
@@ -75,6 +82,12 @@ export class DynamoRollbackLock implements RollbackLock {
       if (err instanceof ConditionalCheckFailedException) throw new ConflictError(`${owner} does not hold the rollback lock`);
       throw err;
     }
+  }
+
+  async takeOver(expectedOwner: string, owner: string, purpose: string, leaseMs: number): Promise<LockHolder> {
+    const taken = await this.putHolder(owner, purpose, leaseMs, 'attribute_not_exists(pk) OR #owner = :expected OR #owner = :owner', { ':expected': { S: expectedOwner } });
+    if (taken) return taken;
+    throw new ConflictError(`the rollback lock is no longer held by ${expectedOwner}: run "npx wing rollback:status" to see who holds it`);
   }
 
   current(): Promise<LockHolder | undefined> {

@@ -76,6 +76,18 @@ export class S3Prefix implements RestoreTarget {
     } while (token);
   }
 
+  async readKeys(keys: readonly Buffer[]): Promise<SnapshotRecord[]> {
+    const records: (SnapshotRecord | undefined)[] = new Array<SnapshotRecord | undefined>(keys.length);
+    await forEachLimit(keys.entries(), this.concurrency, async ([i, key]) => {
+      try {
+        records[i] = await this.readObject(this.prefix + key.toString('utf8'));
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'NoSuchKey') throw err;
+      }
+    });
+    return records.filter((r): r is SnapshotRecord => r !== undefined);
+  }
+
   private async readObject(key: string): Promise<SnapshotRecord> {
     const out = await withRetry(() => this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key })));
     const body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());

@@ -30,7 +30,9 @@ export class CommandContext {
     if (flags.target === 'aws') {
       throw new ValidationError('--target aws needs a deployed stack; the AWS target of the CLI arrives with the operator-interfaces issue: use --target local');
     }
-    if (!flags.wait) throw new ValidationError('--no-wait applies to rollbacks only');
+    // A rollback started with --no-wait must outlive this command, so it runs in the owner's admin
+    // API (npm start); until that exists every command waits.
+    if (!flags.wait) throw new ValidationError('--no-wait applies to rollbacks sent to the admin API of a running "npm start", which arrives with the operator-interfaces issue: run the command without --no-wait');
   }
 
   async open(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {

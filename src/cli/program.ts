@@ -9,6 +9,7 @@ import { registerBackupCreate, registerBackupList, registerBackupVerify } from '
 import { registerInit } from './commands/init-command.js';
 import { registerPlanShow } from './commands/plan-command.js';
 import { registerRetentionApply } from './commands/retention-command.js';
+import { registerRollbackCommands } from './commands/rollback-commands.js';
 import { registerRollbackPlan } from './commands/rollback-plan-command.js';
 import { registerStart } from './commands/start-command.js';
 import { withGlobalFlags } from './command-runner.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan]) {
     withGlobalFlags(register(program)).exitOverride();
   }
+  for (const command of registerRollbackCommands(program)) withGlobalFlags(command).exitOverride();
   registerStart(program).exitOverride();
   return program;
 }

@@ -20,6 +20,11 @@ export interface RollbackLock {
   /** Releases the lock; throws ConflictError when the caller does not hold it. */
   release(owner: string): Promise<void>;
   current(): Promise<LockHolder | undefined>;
+  /**
+   * Takes the lock from `expectedOwner`, whose work is known to be dead (cleanup after a crash),
+   * even before its lease runs out; throws ConflictError if someone else holds it by then.
+   */
+  takeOver(expectedOwner: string, owner: string, purpose: string, leaseMs: number): Promise<LockHolder>;
 }
 
 /** Given to work done under the lock: throws if the lease could not be renewed (the lock may be another's now). */

@@ -25,6 +25,8 @@ export const vaultLayout = {
   componentsPrefix: 'components/',
   recoveryPoint: (recoveryPointId: string): string => `recovery-points/${recoveryPointId}.json`,
   recoveryPointsPrefix: 'recovery-points/',
+  /** One object per line of a rollback's log, so parallel Tasks never overwrite each other. */
+  rollbackLogPrefix: (rollbackId: string): string => `rollback-logs/${rollbackId}/`,
 } as const;
 
 /** The id a pack generation is sealed under (and named by): the pack id, then `.g<n>` after a repack. */

@@ -11,6 +11,7 @@ import { AwsComponentSources } from '../adapters/component-sources.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
 import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
 import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
+import { DynamoSystemModeStore } from '../adapters/dynamodb-system-mode.js';
 import { localDynamoClient, localS3Client } from '../adapters/local-clients.js';
 import { LocalKeyService } from '../adapters/local-key-service.js';
 import { OutboxPublisher } from '../adapters/outbox-publisher.js';
@@ -118,6 +119,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     clock,
     isOwnerAlive: (owner) => isProcessAlive(owner.pid),
     events: new OutboxPublisher(paths.notifications),
+    modes: new DynamoSystemModeStore(systemTable),
   });
   return {
     home,

@@ -42,6 +42,7 @@ import { SnapshotWriter, type SnapshotProgress } from '../core/snapshot/snapshot
 import { VaultPruner, type PruneResult } from './vault-pruner.js';
 import { VaultReader, type VaultDeps } from '../core/snapshot/vault-reader.js';
 import { vaultLayout } from '../core/vault-layout.js';
+import { assertModeAllows, type ModeOperation, type SystemModeStore } from '../core/system-mode.js';
 
 export interface RunOwner {
   readonly host: string;
@@ -61,6 +62,8 @@ export interface BackupManagerDeps {
   readonly events?: EventPublisher;
   /** Whether the owner of an in-progress run is still running (locally: is the pid alive). */
   readonly isOwnerAlive?: (owner: RunOwner) => boolean;
+  /** The system mode: backups and retention wait while a rollback holds the platform in recovery mode. */
+  readonly modes?: SystemModeStore;
 }
 
 /** Progress of a recovery point: each component's snapshot, then the checks, then verification. */
@@ -103,6 +106,19 @@ export interface ComponentRestoreResult {
   readonly restoreMs: number;
   readonly verifyMs: number;
   readonly verified: boolean;
+}
+
+/** Where a component restore that ran out of time continues (see restoreComponentRun). */
+export interface RestoreContinuation {
+  /** The stream to (re)start with. */
+  readonly stream: number;
+  /** Expected digests of the streams already restored, in order. */
+  readonly expectedDigests: readonly string[];
+  readonly written: number;
+  readonly deleted: number;
+  readonly unchanged: number;
+  readonly restoreMs: number;
+  readonly runs: number;
 }
 
 export interface RetentionReport {
@@ -170,8 +186,17 @@ export class BackupManager {
     return point;
   }
 
+  /**
+   * Refuses what the system mode forbids (exit 6), unless the work belongs to the rollback that
+   * holds the lock (its safety snapshots).
+   */
+  private async assertMode(operation: ModeOperation, lockOwner: string | undefined): Promise<void> {
+    if (this.deps.modes && lockOwner === undefined) assertModeAllows(await this.deps.modes.get(), operation);
+  }
+
   /** Takes a recovery point: one snapshot per component, then the cross-component checks, then verification. */
   async createRecoveryPoint(options: CreateRecoveryPointOptions = {}): Promise<RecoveryPointRecord> {
+    await this.assertMode('backup', options.lockOwner);
     const createdAt = options.at ?? this.deps.clock.now();
     const recoveryPointId = newId('rp', createdAt, random());
     return this.withBackupLease(recoveryPointId, options.lockOwner, () => this.takeRecoveryPoint(recoveryPointId, createdAt, options));
@@ -312,6 +337,7 @@ export class BackupManager {
     } = {},
   ): Promise<SnapshotMeta> {
     const component = componentByName(this.deps.plan, componentName);
+    await this.assertMode('backup', options.lockOwner);
     return this.withBackupLease(newId('run', this.deps.clock.now(), `${component.name}-${random()}`), options.lockOwner, () => this.takeComponentSnapshot(component, options));
   }
 
@@ -674,6 +700,62 @@ export class BackupManager {
     };
   }
 
+  /**
+   * One run of a component restore that may not finish in one go (a Lambda run): it restores the
+   * streams from `resume.stream` on until `deadline` passes, then returns `done: false` and the
+   * continuation to pass to the next run. Differential reruns recompute what still differs; full
+   * ones resume from their checkpoint (under `restoreId`).
+   */
+  async restoreComponentRun(
+    componentName: string,
+    snapshotId: string,
+    options: { mode: RestoreMode; restoreId: string; deadline?: number; resume?: RestoreContinuation; onProgress?: (component: string, p: RestoreProgress) => void },
+  ): Promise<{ done: boolean; continuation: RestoreContinuation }> {
+    const component = componentByName(this.deps.plan, componentName);
+    const summary = await this.reader.readSummary(component.name, snapshotId);
+    const live = await this.deps.sources.streams(component);
+    const restorer = new SnapshotRestorer(this.freshReader());
+    const reconcile = semanticsOf(component.kind)?.reconcileItem;
+    const c = options.resume ?? { stream: 0, expectedDigests: [], written: 0, deleted: 0, unchanged: 0, restoreMs: 0, runs: 0 };
+    let next: RestoreContinuation = { ...c, runs: c.runs + 1 };
+    for (let i = c.stream; i < summary.streams.length; i++) {
+      const stream = summary.streams[i];
+      if (!stream) break;
+      if (i > c.stream && options.deadline !== undefined && Date.now() > options.deadline) return { done: false, continuation: next };
+      const target = this.matchTarget(live, stream.source.name, component.name);
+      const r = await restorer.restoreStream(summary, stream, target, {
+        mode: options.mode,
+        ...(reconcile && stream.source.type === 'dynamodb' ? { reconcile } : {}),
+        ...(options.onProgress ? { onProgress: (p: RestoreProgress) => options.onProgress?.(component.name, p) } : {}),
+        checkpoint: this.checkpoint(`${options.restoreId}#${snapshotId}#${String(i)}`),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      });
+      next = {
+        ...next,
+        written: next.written + r.written,
+        deleted: next.deleted + r.deleted,
+        unchanged: r.complete ? next.unchanged + r.unchanged : next.unchanged,
+        restoreMs: next.restoreMs + r.restoreMs,
+      };
+      if (!r.complete) return { done: false, continuation: { ...next, stream: i } };
+      next = { ...next, stream: i + 1, expectedDigests: [...next.expectedDigests, r.expectedDigest] };
+    }
+    return { done: true, continuation: next };
+  }
+
+  /** Compares the live component with the expected state a restore computed (one digest per stream). */
+  async verifyComponent(componentName: string, snapshotId: string, expectedDigests: readonly string[]): Promise<StreamVerification[]> {
+    const component = componentByName(this.deps.plan, componentName);
+    const summary = await this.reader.readSummary(component.name, snapshotId);
+    const live = await this.deps.sources.streams(component);
+    const restorer = new SnapshotRestorer(this.freshReader());
+    const out: StreamVerification[] = [];
+    for (const [i, stream] of summary.streams.entries()) {
+      out.push(await restorer.verifyStream(stream, this.matchTarget(live, stream.source.name, component.name), expectedDigests[i] ?? stream.contentDigest));
+    }
+    return out;
+  }
+
   /** A full restore's progress, kept in the catalog so that a rerun after a crash resumes there. */
   private checkpoint(key: string): RestoreCheckpoint {
     const catalog = this.deps.catalog;
@@ -711,6 +793,21 @@ export class BackupManager {
     return results;
   }
 
+  /** Backups still being taken (a rollback entering recovery mode waits for them: drain writes). */
+  async runningBackups(): Promise<BackupLease[]> {
+    return (await this.deps.catalog.listBackupLeases()).filter((l) => this.isRunning(l.owner, l.leaseUntil));
+  }
+
+  /** The safety snapshots a rollback took, by component. */
+  async safetySnapshotsOf(rollbackId: string): Promise<SnapshotMeta[]> {
+    const found: SnapshotMeta[] = [];
+    for (const component of restoreOrder(this.deps.plan)) {
+      const snap = (await this.deps.catalog.listSnapshots(component.name)).find((s) => s.purpose === 'safety' && s.labels.rollbackId === rollbackId);
+      if (snap) found.push(snap);
+    }
+    return found;
+  }
+
   private isLive(point: RecoveryPointRecord): boolean {
     return point.status === 'InProgress' && this.isRunning(point.owner, point.leaseUntil);
   }
@@ -722,6 +819,7 @@ export class BackupManager {
       const plan = await this.retentionPlan();
       return retentionReport(true, plan, await pruner.prune(plan.keptPoints, plan.sideCutoff, true));
     }
+    await this.assertMode('retention', options.lockOwner);
     const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
     return withLock(this.deps.lock, owner, 'retention', async (guard) => {
       // Under the lock, no backup can start writing (see withBackupLease); one already running

@@ -47,6 +47,7 @@ function cliIsStale(): boolean {
   const sources = Math.max(
     newestMtime(join(ROOT, 'src')),
     newestMtime(join(ROOT, 'bin', 'wing.ts')),
+    newestMtime(join(ROOT, 'lambdas')),
     newestMtime(join(ROOT, 'tsconfig.json')),
     newestMtime(join(ROOT, 'tsconfig.build.json')),
   );

@@ -34,4 +34,6 @@ export interface RestoreTarget {
   delete(keys: readonly Buffer[]): Promise<void>;
   /** Keys and fingerprints of the live records, for targets that can list without reading bodies. */
   scanFingerprints?(): AsyncIterable<readonly LiveFingerprint[]>;
+  /** Reads the live records of these keys (those that exist), for targets that list by fingerprint. */
+  readKeys?(keys: readonly Buffer[]): Promise<SnapshotRecord[]>;
 }

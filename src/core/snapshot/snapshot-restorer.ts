@@ -48,6 +48,12 @@ export interface RestoreStreamOptions {
   readonly checkpoint?: RestoreCheckpoint;
   /** Records per write call. */
   readonly batchSize?: number;
+  /**
+   * Wall-clock time (ms since the epoch) after which the restore stops at the next batch boundary
+   * and returns `complete: false`; a rerun continues (a Lambda run ends before its timeout). A
+   * restore through a reconciler ignores it: its decisions need both sides whole.
+   */
+  readonly deadline?: number;
 }
 
 export interface RestoreStreamResult {
@@ -59,6 +65,8 @@ export interface RestoreStreamResult {
   readonly restoreMs: number;
   /** Content digest the live target must now have: the snapshot's, or the reconciled state's. */
   readonly expectedDigest: string;
+  /** False when the deadline stopped it: run it again (with the same checkpoint) to finish. */
+  readonly complete: boolean;
 }
 
 export interface DiffPlan {
@@ -122,12 +130,39 @@ export class SnapshotRestorer {
       if (same(want)) unchanged += 1;
       else toWrite.push(want);
     };
-    const live = allFingerprinted ? target.scanFingerprints?.() : undefined;
-    if (live) {
+    const live = allFingerprinted && target.readKeys ? target.scanFingerprints?.() : undefined;
+    if (live && target.readKeys) {
+      // A different fingerprint may still be the same content (an object a restore rewrote has a
+      // new modification time): those few are read and compared by digest.
+      const suspects: Buffer[] = [];
       for await (const batch of live) {
-        for (const l of batch) compare(l.key, (want) => want.fingerprint?.equals(l.fingerprint) === true);
+        for (const l of batch) {
+          compare(l.key, (want) => {
+            if (want.fingerprint?.equals(l.fingerprint) === true) return true;
+            suspects.push(l.key);
+            return true;
+          });
+        }
         scanned += batch.length;
         onProgress?.({ source: stream.source.name, phase: 'scan', done: scanned, total: expected.size });
+      }
+      unchanged -= suspects.length;
+      const present = new Set<string>();
+      for (let i = 0; i < suspects.length; i += 256) {
+        for (const r of await target.readKeys(suspects.slice(i, i + 256))) {
+          const k = r.key.toString('latin1');
+          const want = expected.get(k);
+          if (!want) continue;
+          present.add(k);
+          if (sha256(r.body).equals(want.digest)) unchanged += 1;
+          else toWrite.push(want);
+        }
+      }
+      // Gone between the listing and the read: written back like any missing record.
+      for (const key of suspects) {
+        const k = key.toString('latin1');
+        const want = expected.get(k);
+        if (want && !present.has(k)) toWrite.push(want);
       }
     } else {
       for await (const batch of target.scan()) {
@@ -145,12 +180,26 @@ export class SnapshotRestorer {
     const source = stream.source.name;
     const batchSize = options.batchSize ?? 500;
     const progress = options.onProgress;
+    const overdue = (): boolean => options.deadline !== undefined && Date.now() > options.deadline;
     if (options.reconcile) return this.reconciledRestore(summary, stream, target, options.reconcile, options);
     if (options.mode === 'differential') {
+      // A rerun after the deadline computes what still differs, so it needs no checkpoint.
       const plan = await this.diff(summary, stream, target, progress);
+      const partial = (written: number, deleted: number): RestoreStreamResult => ({
+        source,
+        expected: plan.expected,
+        written,
+        deleted,
+        unchanged: plan.unchanged,
+        restoreMs: Date.now() - started,
+        expectedDigest: stream.contentDigest,
+        complete: false,
+      });
       for (let i = 0; i < plan.toDelete.length; i += batchSize) {
         await target.delete(plan.toDelete.slice(i, i + batchSize));
-        progress?.({ source, phase: 'delete', done: Math.min(i + batchSize, plan.toDelete.length), total: plan.toDelete.length });
+        const deleted = Math.min(i + batchSize, plan.toDelete.length);
+        progress?.({ source, phase: 'delete', done: deleted, total: plan.toDelete.length });
+        if (overdue() && deleted < plan.toDelete.length + plan.toWrite.length) return partial(0, deleted);
       }
       let written = 0;
       for await (const group of this.reader.fetchRecords(summary.component, plan.toWrite)) {
@@ -159,6 +208,7 @@ export class SnapshotRestorer {
         }
         written += group.length;
         progress?.({ source, phase: 'write', done: written, total: plan.toWrite.length });
+        if (overdue() && written < plan.toWrite.length) return partial(written, plan.toDelete.length);
       }
       return {
         source,
@@ -168,6 +218,7 @@ export class SnapshotRestorer {
         unchanged: plan.unchanged,
         restoreMs: Date.now() - started,
         expectedDigest: stream.contentDigest,
+        complete: true,
       };
     }
 
@@ -187,6 +238,10 @@ export class SnapshotRestorer {
         pending = [];
         await options.checkpoint?.save(runsDone);
         progress?.({ source, phase: 'write', done: written, total: stream.itemCount });
+        // Only a checkpointed restore can stop early: without one, a rerun would start over.
+        if (options.checkpoint && overdue()) {
+          return { source, expected: keys.size, written, deleted: 0, unchanged: 0, restoreMs: Date.now() - started, expectedDigest: stream.contentDigest, complete: false };
+        }
       }
     }
     if (pending.length > 0) {
@@ -198,7 +253,7 @@ export class SnapshotRestorer {
     for await (const batch of target.scan()) for (const live of batch) if (!keys.has(live.key.toString('latin1'))) toDelete.push(live.key);
     for (let i = 0; i < toDelete.length; i += batchSize) await target.delete(toDelete.slice(i, i + batchSize));
     await options.checkpoint?.clear();
-    return { source, expected: keys.size, written, deleted: toDelete.length, unchanged: 0, restoreMs: Date.now() - started, expectedDigest: stream.contentDigest };
+    return { source, expected: keys.size, written, deleted: toDelete.length, unchanged: 0, restoreMs: Date.now() - started, expectedDigest: stream.contentDigest, complete: true };
   }
 
   /**
@@ -267,6 +322,7 @@ export class SnapshotRestorer {
       unchanged: options.mode === 'full' ? 0 : plan.unchanged,
       restoreMs: Date.now() - started,
       expectedDigest: plan.expectedDigest,
+      complete: true,
     };
   }
 

@@ -1,0 +1,4 @@
+/** Lambda of the rollback state machine's `SelectRecoveryPoint` Task (see rollback-task-handlers.ts). */
+import { awsTaskHandlers } from './aws-rollback-services.js';
+
+export const handler = awsTaskHandlers.SelectRecoveryPoint;

@@ -1,0 +1,34 @@
+/**
+ * The Lambdas' configuration, read and validated once at cold start: the plan (as CDK passes it),
+ * the KMS key, the event bus, the notification topic. A missing or bad variable fails the cold
+ * start with one line naming it.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { parsePlan, type Plan } from '../core/plan.js';
+
+export interface AwsEnvironment {
+  readonly plan: Plan;
+  readonly kmsKeyId: string;
+  readonly eventBusName: string;
+  readonly region: string | undefined;
+}
+
+const schema = z.object({
+  WING_PLAN: z.string().min(2),
+  WING_KMS_KEY_ID: z.string().min(1),
+  WING_EVENT_BUS_NAME: z.string().min(1),
+  AWS_REGION: z.string().optional(),
+});
+
+export function readAwsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnvironment {
+  const r = schema.safeParse(env);
+  if (!r.success) throw new ValidationError(`bad Lambda environment: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  let plan: Plan;
+  try {
+    plan = parsePlan(JSON.parse(r.data.WING_PLAN));
+  } catch (err) {
+    throw new ValidationError(`bad Lambda environment: WING_PLAN is not a valid plan (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return { plan, kmsKeyId: r.data.WING_KMS_KEY_ID, eventBusName: r.data.WING_EVENT_BUS_NAME, region: r.data.AWS_REGION };
+}

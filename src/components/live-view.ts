@@ -1,0 +1,59 @@
+/**
+ * The live data of a plan's components, read through the same SnapshotView the cross-component
+ * checks use on snapshots: the health monitor runs those checks unchanged on what the tables and
+ * buckets hold now. Live streams yield the canonical bytes a snapshot stores, so the decoding is
+ * the snapshot view's own.
+ */
+import type { ComponentSources, LiveStream } from '../adapters/component-sources.js';
+import { asError, WingError } from '../core/errors.js';
+import { componentByName, type ComponentPlan, type Plan, type Source } from '../core/plan.js';
+import type { SnapshotRecord } from '../core/snapshot/record-stream.js';
+import { snapshotView, type SnapshotView, type StreamRecordSource } from './snapshot-view.js';
+
+/** A source as its stream's descriptor names it. */
+function sourceName(source: Source): string {
+  return source.type === 'dynamodb' ? source.tableName : `s3://${source.bucketName}/${source.prefix}`;
+}
+
+/**
+ * The live records of a component, batch by batch, from its streams of `type` (all of them when
+ * omitted). A failure is rethrown naming the source and component, because the SDK's messages
+ * often name neither (DynamoDB Local: "Cannot do operations on a non-existent table"), and a check
+ * of one component may be reading another.
+ */
+export async function* liveRecordBatches(
+  sources: ComponentSources,
+  component: ComponentPlan,
+  type?: 'dynamodb' | 's3',
+): AsyncGenerator<readonly SnapshotRecord[]> {
+  let streams: LiveStream[];
+  try {
+    streams = await sources.streams(component);
+  } catch (err) {
+    const names = component.sources.map(sourceName).join(', ');
+    throw new WingError(`cannot open ${names} of component "${component.name}": ${asError(err).message}`, { cause: err });
+  }
+  for (const stream of streams) {
+    if (type !== undefined && stream.descriptor.type !== type) continue;
+    try {
+      yield* stream.scan();
+    } catch (err) {
+      throw new WingError(`cannot read ${stream.descriptor.name} of component "${component.name}": ${asError(err).message}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * A view of the live records of any component of `plan`. Every read scans the sources afresh, in
+ * batches, so nothing is held between reads and a check sees the data as it is when it reads.
+ */
+export function liveView(plan: Plan, sources: ComponentSources): SnapshotView {
+  const source: StreamRecordSource = {
+    async *records(component, type) {
+      for await (const batch of liveRecordBatches(sources, componentByName(plan, component), type)) {
+        for (const record of batch) yield record.body;
+      }
+    },
+  };
+  return snapshotView(source);
+}

@@ -1,0 +1,344 @@
+/**
+ * The rollback operations behind RollbackSystem, the CLI and (later) the admin API. Every
+ * data-changing call checks the administrator's password and single-use TOTP code first, then the
+ * system mode and the lock, records the request, and runs the rollback state machine through an
+ * executor (the local runner, or Step Functions). A request refused before it starts throws a
+ * WingError (its `exitCode` is the CLI's); a rollback that ran returns its result, failed or not.
+ */
+import { randomBytes } from 'node:crypto';
+import { newId, type RecoveryPointRecord } from '../core/catalog.js';
+import { CredentialCheck, type AdminStore, type Credentials } from '../core/credentials.js';
+import { ConflictError, NotFoundError, ValidationError, WingError } from '../core/errors.js';
+import { EVENT_VERSION } from '../core/events.js';
+import { restoreOrder } from '../core/plan.js';
+import { isFinished, type ComponentProgress, type RollbackRecord, type RollbackSelection } from '../core/rollback-journal.js';
+import { assertModeAllows, type SystemModeState } from '../core/system-mode.js';
+import type { RollbackServices } from './rollback-services.js';
+
+export type RollbackMode = 'differential' | 'full';
+
+export interface RollbackRequest extends Partial<Credentials> {
+  readonly hours?: number;
+  readonly backupId?: string;
+  readonly mode?: RollbackMode;
+  readonly reason?: string;
+  /** The command that asked (`rollback:emergency`, ...), for the log and the audit trail. */
+  readonly command?: string;
+  /** false: return once the execution started (phase InProgress). */
+  readonly wait?: boolean;
+}
+
+/** CONTRACT.md: `{ success, rollbackId, recoveryPointId, phase, message, error? }`. */
+export interface RollbackResult {
+  readonly success: boolean;
+  readonly rollbackId: string;
+  readonly recoveryPointId: string | null;
+  readonly phase: RollbackRecord['phase'];
+  readonly message: string;
+  readonly error?: string;
+  /** The error class the rollback failed with (its CLI exit code: IntegrityError 5, ConflictError 6, else 1). */
+  readonly errorName?: string;
+  readonly warnings: readonly string[];
+}
+
+export interface RollbackStatus {
+  readonly rollbackId: string;
+  readonly kind: RollbackRecord['kind'];
+  readonly phase: RollbackRecord['phase'];
+  readonly step: string;
+  readonly recoveryPointId: string | null;
+  readonly initiator: string;
+  readonly reason: string;
+  readonly requestedAt: string;
+  readonly finishedAt: string | null;
+  readonly message: string;
+  readonly warnings: readonly string[];
+  readonly components: ComponentProgress[];
+  readonly mode: SystemModeState;
+}
+
+/** Starts the state machine for a recorded rollback and tells whether an execution still runs. */
+export interface RollbackExecutor {
+  /** Starts the execution; `finished` settles when it ends (the record then holds the result). */
+  start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }>;
+  isAlive(record: RollbackRecord): Promise<boolean>;
+}
+
+export interface RollbackSystemDeps {
+  readonly services: RollbackServices;
+  readonly admins: AdminStore;
+  readonly executor: RollbackExecutor;
+}
+
+function random(): string {
+  return randomBytes(3).toString('hex');
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value.trim() === '') throw new ValidationError(`${what} is required`);
+  return value;
+}
+
+export class RollbackOperations {
+  constructor(private readonly deps: RollbackSystemDeps) {}
+
+  get services(): RollbackServices {
+    return this.deps.services;
+  }
+
+  /** Password + single-use TOTP of an administrator; returns the username. */
+  async authenticate(request: Partial<Credentials>): Promise<string> {
+    const credentials: Credentials = {
+      username: required(request.username, 'the administrator username (--username or WING_USERNAME)'),
+      password: required(request.password, 'the password (WING_PASSWORD or the prompt)'),
+      totp: required(request.totp, 'the authentication code (--totp or WING_TOTP)'),
+    };
+    const admin = await new CredentialCheck(this.deps.admins, this.deps.services.clock).verify(credentials);
+    return admin.username;
+  }
+
+  /** The point a rollback would use, and per component what it would write, delete and leave. */
+  async plan(choice: { hours?: number; backupId?: string }): Promise<{ recoveryPoint: RecoveryPointRecord; components: { component: string; write: number; delete: number; unchanged: number }[] }> {
+    const recoveryPoint = await this.deps.services.backups.choosePoint(validatedChoice(choice));
+    return { recoveryPoint, components: await this.deps.services.backups.planRestore(recoveryPoint.recoveryPointId) };
+  }
+
+  async rollback(request: RollbackRequest): Promise<RollbackResult> {
+    const selection = validatedChoice(request);
+    const mode: string = request.mode ?? 'differential';
+    if (mode !== 'differential' && mode !== 'full') throw new ValidationError(`mode must be differential or full, not ${mode}`);
+    const initiator = await this.authenticate(request);
+    await this.assertCanStart('rollback');
+    // Fails here, with the list of points, rather than inside the execution.
+    await this.deps.services.backups.choosePoint(selection);
+    return this.run({ kind: 'rollback', selection, mode, initiator, reason: request.reason ?? '', command: request.command ?? 'rollback', wait: request.wait ?? true });
+  }
+
+  /** Undoes the latest rollback from its safety snapshots (auth reconciled as of now). */
+  async undo(request: Partial<Credentials> & { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
+    const initiator = await this.authenticate(request);
+    const latest = (await this.deps.services.journal.list()).find((r) => r.kind === 'rollback');
+    if (!latest) throw new NotFoundError('there is no rollback to undo');
+    if (request.rollbackId !== undefined && request.rollbackId !== latest.rollbackId) {
+      throw new ValidationError(`undo applies to the latest rollback only, which is ${latest.rollbackId}, not ${request.rollbackId}`);
+    }
+    if (latest.phase === 'Undone') throw new ConflictError(`rollback ${latest.rollbackId} was already undone by ${latest.undoneBy ?? 'an earlier undo'}`);
+    if (!isFinished(latest.phase)) throw new ConflictError(`rollback ${latest.rollbackId} is ${latest.phase}: wait for it to end, or run "npx wing rollback:cleanup" if it crashed`);
+    const safety = await this.deps.services.backups.safetySnapshotsOf(latest.rollbackId);
+    if (safety.length < this.deps.services.plan.components.length) {
+      throw new WingError(`rollback ${latest.rollbackId} took no complete safety snapshot, so it changed no data: there is nothing to undo`);
+    }
+    await this.assertCanStart('undo');
+    return this.run({
+      kind: 'undo',
+      selection: { undoOf: latest.rollbackId },
+      mode: 'differential',
+      initiator,
+      reason: request.reason ?? `undo of ${latest.rollbackId}`,
+      command: 'rollback:undo',
+      wait: request.wait ?? true,
+    });
+  }
+
+  private async assertCanStart(operation: 'rollback' | 'undo'): Promise<void> {
+    assertModeAllows(await this.deps.services.modes.get(), operation);
+    const holder = await this.deps.services.lock.current();
+    if (holder && new Date(holder.leaseUntil).getTime() > this.deps.services.clock.now().getTime()) {
+      throw new ConflictError(`the rollback lock is held by ${holder.owner} (${holder.purpose}) until ${holder.leaseUntil}: wait for it, or run "npx wing rollback:cleanup" if it crashed`);
+    }
+  }
+
+  private async run(r: { kind: RollbackRecord['kind']; selection: RollbackSelection; mode: RollbackMode; initiator: string; reason: string; command: string; wait: boolean }): Promise<RollbackResult> {
+    const now = this.deps.services.clock.now();
+    // One prefix for rollbacks and undos: the journal lists them by id, which must follow time.
+    const rollbackId = newId('rb', now, random());
+    const record: RollbackRecord = {
+      rollbackId,
+      kind: r.kind,
+      command: r.command,
+      mode: r.mode,
+      selection: r.selection,
+      initiator: r.initiator,
+      reason: r.reason,
+      phase: 'Pending',
+      step: 'Requested',
+      recoveryPointId: null,
+      requestedAt: now.toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      executor: null,
+      message: 'requested',
+      error: null,
+      warnings: [],
+      undoneBy: null,
+      undoneAt: null,
+    };
+    const { journal, log, events } = this.deps.services;
+    await journal.put(record);
+    await log.append(rollbackId, {
+      at: now,
+      step: 'Requested',
+      message: `${r.command} requested`,
+      fields: { initiator: r.initiator, reason: r.reason, mode: r.mode, selection: JSON.stringify(r.selection) },
+    });
+    await events
+      .publish({ type: 'RollbackRequested', detail: { version: EVENT_VERSION, time: now.toISOString(), rollbackId, status: 'Pending', step: 'Requested' } })
+      .catch((err: unknown) => log.append(rollbackId, { at: now, step: 'Requested', message: `warning: RollbackRequested not published: ${err instanceof Error ? err.message : String(err)}` }));
+    const started = await this.deps.executor.start(rollbackId);
+    if (r.wait) await started.finished;
+    return this.result(rollbackId);
+  }
+
+  async result(rollbackId: string): Promise<RollbackResult> {
+    const record = await this.record(rollbackId);
+    const success = record.phase === 'Completed' || (record.phase === 'Undone' && record.kind === 'rollback') || (record.phase === 'InProgress' || record.phase === 'Pending');
+    return {
+      success,
+      rollbackId,
+      recoveryPointId: record.recoveryPointId,
+      phase: record.phase,
+      message: record.message,
+      ...(record.error ? { error: record.error.message, errorName: record.error.name } : {}),
+      warnings: record.warnings,
+    };
+  }
+
+  async record(rollbackId?: string): Promise<RollbackRecord> {
+    if (rollbackId === undefined) {
+      const latest = (await this.deps.services.journal.list())[0];
+      if (!latest) throw new NotFoundError('no rollback has run yet');
+      return latest;
+    }
+    const record = await this.deps.services.journal.get(rollbackId);
+    if (!record) throw new NotFoundError(`no rollback ${rollbackId}: "npx wing rollback:status" shows the latest`);
+    return record;
+  }
+
+  async status(rollbackId?: string): Promise<RollbackStatus> {
+    const record = await this.record(rollbackId);
+    const progress = await this.deps.services.journal.listProgress(record.rollbackId);
+    const order = restoreOrder(this.deps.services.plan).map((c) => c.name);
+    progress.sort((a, b) => order.indexOf(a.component) - order.indexOf(b.component));
+    return {
+      rollbackId: record.rollbackId,
+      kind: record.kind,
+      phase: record.phase,
+      step: record.step,
+      recoveryPointId: record.recoveryPointId,
+      initiator: record.initiator,
+      reason: record.reason,
+      requestedAt: record.requestedAt,
+      finishedAt: record.finishedAt,
+      message: record.message,
+      warnings: record.warnings,
+      components: progress,
+      mode: await this.deps.services.modes.get(),
+    };
+  }
+
+  async logs(rollbackId: string): Promise<string> {
+    if (!/^[A-Za-z0-9-]+$/.test(rollbackId)) throw new ValidationError(`"${rollbackId}" is not a rollback id`);
+    return this.deps.services.log.read(rollbackId);
+  }
+
+  /**
+   * After a crash: refuses while the execution is alive (exit 6); otherwise returns a rollback
+   * that had started changing data to its safety snapshots, records it Failed, releases its lock,
+   * leaves recovery mode, and drops dead backup leases.
+   */
+  async cleanup(request: Partial<Credentials> & { reason?: string }): Promise<{ actions: string[]; rollbackId: string | null }> {
+    await this.authenticate(request);
+    const s = this.deps.services;
+    const actions: string[] = [];
+    const latest = (await s.journal.list())[0];
+    let rollbackId: string | null = null;
+    if (latest && !isFinished(latest.phase)) {
+      if (await this.deps.executor.isAlive(latest)) {
+        throw new ConflictError(`rollback ${latest.rollbackId} is still running (step ${latest.step}): cleanup acts only on a rollback whose execution died`);
+      }
+      rollbackId = latest.rollbackId;
+      actions.push(...(await this.recoverCrashed(latest)));
+    }
+    const holder = await s.lock.current();
+    if (holder && new Date(holder.leaseUntil).getTime() <= s.clock.now().getTime()) {
+      const owner = `cleanup-${random()}`;
+      await s.lock.takeOver(holder.owner, owner, 'cleanup', 60_000);
+      await s.lock.release(owner);
+      actions.push(`released the stale lock of ${holder.owner}`);
+    }
+    const mode = await s.modes.get();
+    if (mode.mode === 'recovery') {
+      const owner = mode.rollbackId ? await s.journal.get(mode.rollbackId) : undefined;
+      if (!owner || isFinished(owner.phase)) {
+        await s.modes.set({ mode: 'normal', changedAt: s.clock.now().toISOString(), rollbackId: null, reason: 'cleanup' }, ['recovery']);
+        await s.events.publish({ type: 'SystemModeChanged', detail: { version: EVENT_VERSION, time: s.clock.now().toISOString(), status: 'normal', from: 'recovery', to: 'normal', step: 'Cleanup' } });
+        actions.push('left recovery mode');
+      }
+    }
+    for (const lease of await s.catalog.listBackupLeases()) {
+      if ((await s.backups.runningBackups()).some((l) => l.runId === lease.runId)) continue;
+      await s.catalog.deleteBackupLease(lease.runId);
+      actions.push(`removed the lease of the dead backup ${lease.runId}`);
+    }
+    if (actions.length === 0) actions.push('nothing to clean up');
+    return { actions, rollbackId };
+  }
+
+  /** Returns a crashed rollback's components to their safety snapshots, as the state machine's recovery path does. */
+  private async recoverCrashed(record: RollbackRecord): Promise<string[]> {
+    const s = this.deps.services;
+    const id = record.rollbackId;
+    const actions: string[] = [];
+    const holder = await s.lock.current();
+    if (!holder) await s.lock.acquire(id, 'cleanup', 15 * 60_000);
+    else if (holder.owner !== id) {
+      if (new Date(holder.leaseUntil).getTime() > s.clock.now().getTime()) throw new ConflictError(`the rollback lock is held by ${holder.owner}: cleanup waits for it`);
+      await s.lock.takeOver(holder.owner, id, 'cleanup', 15 * 60_000);
+    }
+    await s.log.append(id, { at: s.clock.now(), step: 'Cleanup', message: `the execution died at ${record.step}: cleanup takes over` });
+    const safety = await s.backups.safetySnapshotsOf(id);
+    const complete = safety.length === s.plan.components.length;
+    let failure: { Error: string; Cause: string } = { Error: 'ExecutionDied', Cause: `the execution stopped at ${record.step} (process died)` };
+    let recovered = false;
+    if (complete) {
+      try {
+        for (const snap of safety) {
+          let state = await s.steps.restoreComponent({ rollbackId: id, component: snap.component, snapshotId: snap.snapshotId, purpose: 'recovery' });
+          while (state.done !== true) state = await s.steps.restoreComponent(state);
+          await s.steps.verifyComponent(state);
+        }
+        recovered = true;
+        actions.push(`returned ${safety.map((x) => x.component).join(', ')} to their state before rollback ${id}`);
+      } catch (err) {
+        failure = { Error: err instanceof Error ? err.name : 'Error', Cause: `${failure.Cause}; cleanup could not return to the safety snapshots: ${err instanceof Error ? err.message : String(err)}` };
+        await s.steps.setSystemMode({ rollbackId: id, mode: 'safe' });
+        actions.push('could not return to the safety snapshots: the system is in safe mode');
+      }
+    } else {
+      actions.push(`rollback ${id} died before its safety snapshots were complete: no data had been changed`);
+    }
+    if (recovered || !complete) {
+      const mode = await s.modes.get();
+      if (mode.mode === 'recovery') {
+        await s.steps.setSystemMode({ rollbackId: id, mode: 'normal' });
+        actions.push('left recovery mode');
+      }
+    }
+    const outcome = await s.steps.recordOutcome({ rollbackId: id, failure, ...(recovered ? { recovered: true } : {}), ...(complete && !recovered ? { safeMode: true } : {}) });
+    await s.events.publish({ type: outcome.announce.detailType, detail: outcome.announce.detail });
+    await s.lock.release(id).catch(() => undefined);
+    actions.push(`recorded rollback ${id} as ${outcome.phase} and released its lock`);
+    return actions;
+  }
+}
+
+function validatedChoice(choice: { hours?: number; backupId?: string }): RollbackSelection & ({ hours: number } | { backupId: string }) {
+  if (choice.backupId !== undefined && choice.hours !== undefined) throw new ValidationError('give --hours or --backup-id, not both');
+  if (choice.backupId !== undefined) {
+    if (!/^rp-[A-Za-z0-9-]+$/.test(choice.backupId)) throw new ValidationError(`"${choice.backupId}" is not a recovery point id (rp-...): "npx wing backup:list" lists them`);
+    return { backupId: choice.backupId };
+  }
+  const hours = choice.hours ?? 24;
+  if (!Number.isFinite(hours) || hours < 0) throw new ValidationError(`--hours must be a number of hours, 0 or more (got ${String(choice.hours)})`);
+  return { hours };
+}

@@ -1,0 +1,69 @@
+/**
+ * One wiring of the rollback services over the system table, the vault and the component sources,
+ * shared by local mode and the Lambdas: they differ only in the clients and adapters passed in.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AwsComponentSources } from '../adapters/component-sources.js';
+import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
+import { DynamoRollbackJournal } from '../adapters/dynamodb-rollback-journal.js';
+import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
+import { DynamoSystemModeStore } from '../adapters/dynamodb-system-mode.js';
+import { SystemTable } from '../adapters/system-table.js';
+import { ZstdCompressor } from '../adapters/zstd-compressor.js';
+import type { EventPublisher } from '../core/events.js';
+import type { Plan } from '../core/plan.js';
+import type { Clock, KeyService, ObjectStore } from '../core/ports.js';
+import type { RollbackLog } from '../core/rollback-log.js';
+import { BackupManager, type RunOwner } from './backup-manager.js';
+import { HealthMonitor } from './health-monitor.js';
+import { RollbackSteps } from './rollback-steps.js';
+
+export interface RollbackServicesDeps {
+  readonly plan: Plan;
+  readonly dynamo: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly vaultStore: ObjectStore;
+  readonly keys: KeyService;
+  readonly events: EventPublisher;
+  readonly log: RollbackLog;
+  readonly clock: Clock;
+  readonly isOwnerAlive?: (owner: RunOwner) => boolean;
+  readonly drainMs?: number;
+}
+
+export type RollbackServices = ReturnType<typeof rollbackServices>;
+
+export function rollbackServices(deps: RollbackServicesDeps) {
+  const systemTable = new SystemTable(deps.dynamo, deps.plan.systemTable);
+  const catalog = new DynamoCatalog(systemTable);
+  const lock = new DynamoRollbackLock(systemTable, deps.clock);
+  const journal = new DynamoRollbackJournal(systemTable);
+  const modes = new DynamoSystemModeStore(systemTable);
+  const sources = new AwsComponentSources(deps.dynamo, deps.s3);
+  const backups = new BackupManager({
+    plan: deps.plan,
+    catalog,
+    vault: { store: deps.vaultStore, keys: deps.keys, compressor: new ZstdCompressor(deps.plan.compressionLevel) },
+    sources,
+    lock,
+    clock: deps.clock,
+    events: deps.events,
+    modes,
+    ...(deps.isOwnerAlive ? { isOwnerAlive: deps.isOwnerAlive } : {}),
+  });
+  const health = new HealthMonitor({ plan: deps.plan, sources, clock: deps.clock });
+  const steps = new RollbackSteps({
+    plan: deps.plan,
+    backups,
+    catalog,
+    lock,
+    journal,
+    modes,
+    health,
+    log: deps.log,
+    clock: deps.clock,
+    ...(deps.drainMs !== undefined ? { drainMs: deps.drainMs } : {}),
+  });
+  return { systemTable, catalog, lock, journal, modes, sources, backups, health, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
+}

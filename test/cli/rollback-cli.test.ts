@@ -1,0 +1,222 @@
+/**
+ * The rollback commands through the built CLI on one demo state folder: the emergency rollback
+ * with its step list, status, logs and undo; bad input and refused credentials changing nothing;
+ * a rollback killed half-way (SIGKILL), refused until `rollback:cleanup`, which returns the data to
+ * its state before the rollback, after which a new rollback succeeds.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
+import { defaultResourceNames } from '../../src/core/plan.js';
+import { openLocalRuntime } from '../../src/local/local-runtime.js';
+import {
+  ADMIN,
+  ADMIN_ENV,
+  cliEnv,
+  describeRun,
+  ensureCliBuilt,
+  expectJsonSuccess,
+  expectOneErrorLine,
+  killRemainingChildren,
+  killServiceProcessesOf,
+  runWing,
+  serviceProcessesOf,
+  spawnWing,
+  waitFor,
+  type RunResult,
+} from './cli-support.js';
+
+const ORDER = ['vision-lake', 'auth', 'agents', 'squadrons'];
+let home = '';
+let lastStep = 0;
+
+const rollbackSchema = z.object({
+  success: z.boolean(),
+  rollbackId: z.string().regex(/^rb-/),
+  recoveryPointId: z.string().nullable(),
+  phase: z.enum(['Pending', 'InProgress', 'Completed', 'PartiallyFailed', 'Failed', 'Undone']),
+  message: z.string(),
+  error: z.string().optional(),
+});
+const statusSchema = z.object({
+  success: z.literal(true),
+  rollbackId: z.string(),
+  phase: z.string(),
+  step: z.string(),
+  components: z.array(z.object({ component: z.string(), phase: z.string(), written: z.number(), deleted: z.number() })),
+});
+
+/**
+ * A code no command used yet: codes are single-use per 30-second step, and a step is accepted up
+ * to one step early or late, so a test gets three codes a window and waits only when it used them.
+ */
+async function freshCode(): Promise<string> {
+  for (;;) {
+    const now = Math.floor(Date.now() / 1000 / TOTP_STEP_SECONDS);
+    // Leave a margin: the command checks the code a few seconds later.
+    const secondsIntoStep = (Date.now() / 1000) % TOTP_STEP_SECONDS;
+    const candidates = [now - 1, now, now + 1].filter((s) => s > lastStep && !(s === now - 1 && secondsIntoStep > 20));
+    const step = candidates[0];
+    if (step !== undefined) {
+      lastStep = step;
+      return totpCode(ADMIN.totpSecret, new Date(step * TOTP_STEP_SECONDS * 1000));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function adminEnv(): Promise<NodeJS.ProcessEnv> {
+  return cliEnv(home, { WING_USERNAME: ADMIN.username, WING_PASSWORD: ADMIN.password, WING_TOTP: await freshCode() });
+}
+
+function wing(args: readonly string[], environment: NodeJS.ProcessEnv = cliEnv(home), timeoutMs = 120_000): Promise<RunResult> {
+  return runWing(args, environment, { timeoutMs });
+}
+
+/** Every item of the four component tables, exactly (read through a temporary owner). */
+async function componentState(): Promise<Record<string, string[]>> {
+  const runtime = await openLocalRuntime({ home, kind: 'temporary' });
+  try {
+    const out: Record<string, string[]> = {};
+    for (const table of [defaultResourceNames.visionLakeTable, defaultResourceNames.authTable, defaultResourceNames.agentsTable, defaultResourceNames.squadronsTable]) {
+      const items: string[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await runtime.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        for (const item of page.Items ?? []) items.push(JSON.stringify(item, Object.keys(item).sort()));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      out[table] = items.sort();
+    }
+    return out;
+  } finally {
+    await runtime.close();
+  }
+}
+
+beforeAll(async () => {
+  ensureCliBuilt();
+  home = join(await mkdtemp(join(tmpdir(), 'wing-rollback-cli-')), 'home');
+  const init = await wing(['init', '--demo', '--scale', '0.02', '--json'], cliEnv(home, ADMIN_ENV), 180_000);
+  expect(init.code, describeRun(init)).toBe(0);
+}, 240_000);
+
+afterAll(async () => {
+  killRemainingChildren();
+  const leftovers = home ? serviceProcessesOf(home) : [];
+  if (home) killServiceProcessesOf(home);
+  if (home) await rm(join(home, '..'), { recursive: true, force: true });
+  expect(leftovers, 'local service processes left running').toEqual([]);
+}, 30_000);
+
+describe('rollback commands', { timeout: 240_000 }, () => {
+  it('bad input exits 2 with one line and starts nothing', async () => {
+    const cases: { args: string[]; mentions: string }[] = [
+      { args: ['rollback:emergency', '--username', 'admin'], mentions: '--reason' },
+      { args: ['rollback:custom'], mentions: '--hours' },
+      { args: ['rollback:custom', '--hours=-3'], mentions: '--hours' },
+      { args: ['restore:alternative'], mentions: '--backup-id' },
+      { args: ['rollback:logs'], mentions: '--rollback-id' },
+      { args: ['rollback:quick', '--password', 'x'], mentions: 'password' },
+    ];
+    // Refused before any credential is checked: a code of any value does.
+    const env = cliEnv(home, { WING_USERNAME: ADMIN.username, WING_PASSWORD: ADMIN.password, WING_TOTP: '123456' });
+    const runs = await Promise.all(cases.map((c) => wing([...c.args, '--json'], env)));
+    for (const [i, c] of cases.entries()) {
+      const r = runs[i] as RunResult;
+      expect(expectOneErrorLine(r, 2, { json: true })).toContain(c.mentions);
+    }
+    const unknown = await wing(['restore:alternative', '--backup-id=rp-20200101T000000000Z-000000', '--json'], env);
+    expect(expectOneErrorLine(unknown, 2, { json: true, onlyLine: false })).toContain('rp-20200101T000000000Z-000000');
+  });
+
+  it('a wrong or replayed code is refused with exit 3 and changes nothing', async () => {
+    const before = await componentState();
+    const wrong = await wing(['rollback:quick', '--json'], cliEnv(home, { WING_USERNAME: 'admin', WING_PASSWORD: ADMIN.password, WING_TOTP: '000000' }));
+    expect(expectOneErrorLine(wrong, 3, { json: true, onlyLine: false })).toContain('authentication refused');
+    const env = await adminEnv();
+    const first = await wing(['rollback:plan', '--json'], env);
+    expect(first.code).toBe(0);
+    // Use the code once for real (a retention dry run needs none, so a cleanup: it changes nothing here).
+    const used = await wing(['rollback:cleanup', '--json'], env);
+    expect(used.code, describeRun(used)).toBe(0);
+    const replay = await wing(['rollback:quick', '--json'], env);
+    expect(expectOneErrorLine(replay, 3, { json: true, onlyLine: false })).toContain('already used');
+    expect(await componentState()).toEqual(before);
+  });
+
+  let rollbackId = '';
+
+  it('rollback:emergency runs the state machine, shows each step on stderr and answers with the contract shape', async () => {
+    const planned = JSON.parse((await wing(['rollback:plan', '--json'])).stdout) as { recoveryPointId: string; components: { component: string; write: number; delete: number }[] };
+    const r = await wing(['rollback:emergency', '--username', 'admin', '--reason', 'bad deploy at 02:10', '--json'], cliEnv(home, { WING_PASSWORD: ADMIN.password, WING_TOTP: await freshCode() }));
+    const body = expectJsonSuccess(r, rollbackSchema);
+    expect(body).toMatchObject({ phase: 'Completed', recoveryPointId: planned.recoveryPointId });
+    rollbackId = body.rollbackId;
+    for (const step of ['AcquireLock', 'SelectRecoveryPoint', 'EnterRecoveryMode', 'TakeSafetySnapshot', 'RestoreComponent vision-lake', 'VerifyComponent squadrons', 'LeaveRecoveryMode', 'PostRollbackHealthCheck']) {
+      expect(r.stderr).toContain(step);
+    }
+    const status = expectJsonSuccess(await wing(['rollback:status', '--json']), statusSchema);
+    expect(status).toMatchObject({ rollbackId, phase: 'Completed' });
+    expect(status.components.map((c) => c.component)).toEqual(ORDER);
+    expect(status.components.map((c) => [c.written, c.deleted])).toEqual(planned.components.map((c) => [c.write, c.delete]));
+
+    const logs = await wing(['rollback:logs', `--rollback-id=${rollbackId}`]);
+    expect(logs.code).toBe(0);
+    const components = logs.stdout
+      .split('\n')
+      .map((l) => /component=(\S+)/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined);
+    expect([...new Set(components)]).toEqual(ORDER);
+    expect(logs.stdout).toContain('initiator=admin');
+    expect(logs.stdout).toContain('reason="bad deploy at 02:10"');
+    expect(readFileSync(join(home, 'logs', `rollback-${rollbackId}.log`), 'utf8')).toBe(logs.stdout);
+  });
+
+  it('rollback:undo returns the data to its state before the rollback; a second undo is refused', async () => {
+    const undo = await wing(['rollback:undo', '--json'], await adminEnv());
+    expect(expectJsonSuccess(undo, rollbackSchema).phase).toBe('Completed');
+    const status = expectJsonSuccess(await wing(['rollback:status', `--rollback-id=${rollbackId}`, '--json']), statusSchema);
+    expect(status.phase).toBe('Undone');
+    const again = await wing(['rollback:undo', '--json'], await adminEnv());
+    expect(expectOneErrorLine(again, 6, { json: true, onlyLine: false })).toContain('already undone');
+  });
+
+  it('a rollback killed half-way is refused until rollback:cleanup returns the data to where it was; then a new rollback succeeds', async () => {
+    const before = await componentState();
+    const run = spawnWing(['rollback:full', '--reason', 'crash test'], await adminEnv());
+    const logFile = (): string => {
+      try {
+        const id = /rollback id (\S+)/.exec(run.stderr())?.[1];
+        return id ? readFileSync(join(home, 'logs', `rollback-${id}.log`), 'utf8') : '';
+      } catch {
+        return '';
+      }
+    };
+    // Killed once it restores: the safety snapshots exist and some data has changed.
+    await waitFor('the rollback to start restoring', () => run.hasExited() || run.stderr().includes('RestoreComponent vision-lake'), 180_000);
+    expect(run.hasExited(), `${run.stderr()}\n${logFile()}`).toBe(false);
+    run.child.kill('SIGKILL');
+    await run.exited;
+
+    const refused = await wing(['rollback:quick', '--json'], await adminEnv());
+    expect(expectOneErrorLine(refused, 6, { json: true, onlyLine: false })).toMatch(/recovery mode|lock/);
+    const status = expectJsonSuccess(await wing(['rollback:status', '--json']), statusSchema);
+    expect(status.phase).toBe('InProgress');
+
+    const cleanup = await wing(['rollback:cleanup', '--json'], await adminEnv());
+    const cleaned = expectJsonSuccess(cleanup, z.object({ success: z.literal(true), rollbackId: z.string(), actions: z.array(z.string()) }));
+    expect(cleaned.actions.join('\n')).toContain('returned vision-lake, auth, agents, squadrons to their state before');
+    expect(await componentState()).toEqual(before);
+    const after = expectJsonSuccess(await wing(['rollback:status', '--json']), statusSchema);
+    expect(after.phase).toBe('Failed');
+
+    const again = await wing(['rollback:custom', '--hours=24', '--reason', 'after cleanup', '--json'], await adminEnv());
+    expect(expectJsonSuccess(again, rollbackSchema).phase).toBe('Completed');
+  });
+});
