@@ -13,10 +13,23 @@ import { KmsKeyService } from '../src/adapters/kms-key-service.js';
 import { ObjectStoreRollbackLog } from '../src/adapters/object-store-rollback-log.js';
 import { S3ObjectStore } from '../src/adapters/s3-object-store.js';
 import { systemClock } from '../src/core/ports.js';
+import type { RollbackLog, RollbackLogEntry } from '../src/core/rollback-log.js';
 import { rollbackServices, type RollbackServices } from '../src/rollback/rollback-services.js';
 import { rollbackTaskHandlers } from './rollback-task-handlers.js';
 
 export const logger = new Logger({ serviceName: 'wing-rollback' });
+
+/** Every line of the rollback log goes to S3 (the readable log) and to CloudWatch Logs (structured). */
+class CloudWatchMirroredLog implements RollbackLog {
+  constructor(private readonly inner: RollbackLog) {}
+  async append(rollbackId: string, entry: RollbackLogEntry): Promise<void> {
+    logger.info(entry.message, { rollbackId, step: entry.step, at: entry.at.toISOString(), ...entry.fields });
+    await this.inner.append(rollbackId, entry);
+  }
+  read(rollbackId: string): Promise<string> {
+    return this.inner.read(rollbackId);
+  }
+}
 
 let services: Promise<RollbackServices> | undefined;
 
@@ -33,7 +46,7 @@ export function awsRollbackServices(): Promise<RollbackServices> {
       vaultStore,
       keys: new KmsKeyService(new KMSClient(config), env.kmsKeyId),
       events: new EventBridgePublisher(new EventBridgeClient(config), env.eventBusName),
-      log: new ObjectStoreRollbackLog(vaultStore),
+      log: new CloudWatchMirroredLog(new ObjectStoreRollbackLog(vaultStore)),
       clock: systemClock,
     });
   });

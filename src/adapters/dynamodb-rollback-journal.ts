@@ -1,8 +1,12 @@
 /**
  * Rollback records in the system table: pk `ROLLBACK`, sk the rollback id (time-sortable, so a
  * query returns them oldest first); each component's progress under pk `ROLLBACK#<id>`, one item
- * per component, so the parallel restores of one level never overwrite each other's counts.
+ * per component, so the parallel restores of one level never overwrite each other's counts. The
+ * current step is also kept as its own attribute, which parallel Tasks set with a single-attribute
+ * update instead of rewriting the record.
  */
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { withRetry } from '../core/retry.js';
 import type { ComponentProgress, RollbackJournal, RollbackRecord } from '../core/rollback-journal.js';
 import type { SystemTable } from './system-table.js';
 
@@ -12,11 +16,32 @@ export class DynamoRollbackJournal implements RollbackJournal {
   constructor(private readonly table: SystemTable) {}
 
   put(record: RollbackRecord): Promise<void> {
-    return this.table.putDoc(RECORDS, record.rollbackId, record);
+    return this.table.putDoc(RECORDS, record.rollbackId, record, { currentStep: { S: record.step } });
   }
 
-  get(rollbackId: string): Promise<RollbackRecord | undefined> {
-    return this.table.getDoc<RollbackRecord>(RECORDS, rollbackId);
+  async get(rollbackId: string): Promise<RollbackRecord | undefined> {
+    const out = await withRetry(() =>
+      this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: { pk: { S: RECORDS }, sk: { S: rollbackId } }, ConsistentRead: true })),
+    );
+    const data = out.Item?.data?.S;
+    if (data === undefined) return undefined;
+    const record = JSON.parse(data) as RollbackRecord;
+    const step = out.Item?.currentStep?.S;
+    return step === undefined ? record : { ...record, step };
+  }
+
+  async setStep(rollbackId: string, step: string): Promise<void> {
+    await withRetry(() =>
+      this.table.client.send(
+        new UpdateItemCommand({
+          TableName: this.table.tableName,
+          Key: { pk: { S: RECORDS }, sk: { S: rollbackId } },
+          UpdateExpression: 'SET currentStep = :s',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':s': { S: step } },
+        }),
+      ),
+    );
   }
 
   async list(): Promise<RollbackRecord[]> {

@@ -44,6 +44,30 @@ export async function* liveRecordBatches(
 }
 
 /**
+ * How many live records a component has. Streams that can list without reading bodies (an S3
+ * prefix) are counted from the listing: reading every document body only to count it would
+ * double the cost of a health check, whose validators read them anyway.
+ */
+export async function liveRecordCount(sources: ComponentSources, component: ComponentPlan): Promise<number> {
+  let streams: LiveStream[];
+  try {
+    streams = await sources.streams(component);
+  } catch (err) {
+    throw new WingError(`cannot open ${component.sources.map(sourceName).join(', ')} of component "${component.name}": ${asError(err).message}`, { cause: err });
+  }
+  let count = 0;
+  for (const stream of streams) {
+    try {
+      const batches = stream.scanFingerprints ? stream.scanFingerprints() : stream.scan();
+      for await (const batch of batches) count += batch.length;
+    } catch (err) {
+      throw new WingError(`cannot read ${stream.descriptor.name} of component "${component.name}": ${asError(err).message}`, { cause: err });
+    }
+  }
+  return count;
+}
+
+/**
  * A view of the live records of any component of `plan`. Every read scans the sources afresh, in
  * batches, so nothing is held between reads and a check sees the data as it is when it reads.
  */

@@ -59,6 +59,8 @@ export interface ComponentProgress {
 export interface RollbackJournal {
   put(record: RollbackRecord): Promise<void>;
   get(rollbackId: string): Promise<RollbackRecord | undefined>;
+  /** Sets the current step alone (parallel Tasks must not rewrite the record). */
+  setStep(rollbackId: string, step: string): Promise<void>;
   /** Newest first. */
   list(): Promise<RollbackRecord[]>;
   putProgress(rollbackId: string, progress: ComponentProgress): Promise<void>;

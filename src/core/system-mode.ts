@@ -15,6 +15,8 @@ export interface SystemModeState {
   /** The rollback that set it, if one did. */
   readonly rollbackId: string | null;
   readonly reason: string;
+  /** In recovery mode: the mode before it, which a rollback that changed nothing returns to. */
+  readonly previous?: SystemMode;
 }
 
 export const NORMAL_MODE: SystemModeState = { mode: 'normal', changedAt: new Date(0).toISOString(), rollbackId: null, reason: 'initial' };

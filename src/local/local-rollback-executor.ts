@@ -28,7 +28,7 @@ export interface LocalExecutorOptions {
   readonly logsFolder: string;
   readonly onTransition?: (rollbackId: string, t: Transition & { component?: string }) => void;
   readonly taskBudgetMs?: number;
-  readonly fault?: (state: string, rollbackId: string) => Error | undefined;
+  readonly fault?: (state: string, rollbackId: string) => Error | undefined | Promise<Error | undefined>;
 }
 
 export function localSubstitutions(systemTable: string): Record<string, string> {

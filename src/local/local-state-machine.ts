@@ -42,8 +42,8 @@ export interface LocalRunOptions {
   readonly onTransition?: (t: Transition) => void;
   /** Time a Task may run before it must hand over with a continuation token (Lambda's 15 minutes). */
   readonly taskBudgetMs?: number;
-  /** Drills and tests: an error to throw instead of running a Task state (by state name). */
-  readonly fault?: (state: string) => Error | undefined;
+  /** Drills and tests: an error to throw instead of running a Task state (by state name), or work to do just before it. */
+  readonly fault?: (state: string) => Error | undefined | Promise<Error | undefined>;
 }
 
 const LOCAL_ACCOUNT = 'arn:aws:lambda:local:000000000000:function:';
@@ -201,7 +201,7 @@ export class LocalStateMachine {
     for (const task of this.tasks()) {
       const run = this.handlerFor(task.resource, options);
       overrides[task.name] = async (taskInput) => {
-        const fault = options.fault?.(task.name);
+        const fault = await options.fault?.(task.name);
         if (fault) throw fault;
         return run(taskInput);
       };

@@ -709,13 +709,24 @@ export class BackupManager {
   async restoreComponentRun(
     componentName: string,
     snapshotId: string,
-    options: { mode: RestoreMode; restoreId: string; deadline?: number; resume?: RestoreContinuation; onProgress?: (component: string, p: RestoreProgress) => void },
+    options: {
+      mode: RestoreMode;
+      restoreId: string;
+      deadline?: number;
+      resume?: RestoreContinuation;
+      onProgress?: (component: string, p: RestoreProgress) => void;
+      /**
+       * false: restore the snapshot exactly, without the component's reconciliation (returning to
+       * a safety snapshot after a failed rollback must give back exactly what was there).
+       */
+      reconcile?: boolean;
+    },
   ): Promise<{ done: boolean; continuation: RestoreContinuation }> {
     const component = componentByName(this.deps.plan, componentName);
     const summary = await this.reader.readSummary(component.name, snapshotId);
     const live = await this.deps.sources.streams(component);
     const restorer = new SnapshotRestorer(this.freshReader());
-    const reconcile = semanticsOf(component.kind)?.reconcileItem;
+    const reconcile = options.reconcile === false ? undefined : semanticsOf(component.kind)?.reconcileItem;
     const c = options.resume ?? { stream: 0, expectedDigests: [], written: 0, deleted: 0, unchanged: 0, restoreMs: 0, runs: 0 };
     let next: RestoreContinuation = { ...c, runs: c.runs + 1 };
     for (let i = c.stream; i < summary.streams.length; i++) {
@@ -734,7 +745,9 @@ export class BackupManager {
         ...next,
         written: next.written + r.written,
         deleted: next.deleted + r.deleted,
-        unchanged: r.complete ? next.unchanged + r.unchanged : next.unchanged,
+        // A rerun of a stream counts as unchanged what the earlier run wrote: only the diff of the
+        // run that started the stream counts.
+        unchanged: i > c.stream || c.runs === 0 ? next.unchanged + r.unchanged : next.unchanged,
         restoreMs: next.restoreMs + r.restoreMs,
       };
       if (!r.complete) return { done: false, continuation: { ...next, stream: i } };

@@ -10,7 +10,7 @@
  */
 import type { ComponentSources } from '../adapters/component-sources.js';
 import { semanticsOf } from '../components/index.js';
-import { liveRecordBatches, liveView } from '../components/live-view.js';
+import { liveRecordCount, liveView } from '../components/live-view.js';
 import type { SnapshotView } from '../components/snapshot-view.js';
 import type { CheckResult } from '../core/catalog.js';
 import { asError } from '../core/errors.js';
@@ -76,11 +76,11 @@ export class HealthMonitor {
     return { component: component.name, status: checks.every((c) => c.ok) ? 'healthy' : 'degraded', checks };
   }
 
-  /** Reads every record of every source: a table that answers DescribeTable may still refuse a scan. */
+  /** Lists every record of every source: a table that answers DescribeTable may still refuse a scan. */
   private async reachable(component: ComponentPlan): Promise<CheckResult> {
-    let records = 0;
+    let records: number;
     try {
-      for await (const batch of liveRecordBatches(this.deps.sources, component)) records += batch.length;
+      records = await liveRecordCount(this.deps.sources, component);
     } catch (err) {
       return { name: 'reachable', component: component.name, ok: false, detail: asError(err).message };
     }

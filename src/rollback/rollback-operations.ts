@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { newId, type RecoveryPointRecord } from '../core/catalog.js';
 import { CredentialCheck, type AdminStore, type Credentials } from '../core/credentials.js';
-import { ConflictError, NotFoundError, ValidationError, WingError } from '../core/errors.js';
+import { asError, ConflictError, NotFoundError, ValidationError, WingError } from '../core/errors.js';
 import { EVENT_VERSION } from '../core/events.js';
 import { restoreOrder } from '../core/plan.js';
 import { isFinished, type ComponentProgress, type RollbackRecord, type RollbackSelection } from '../core/rollback-journal.js';
@@ -104,28 +104,56 @@ export class RollbackOperations {
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {
-    const selection = validatedChoice(request);
+    validatedChoice(request);
+    return this.startRollback(await this.authenticate(request), request);
+  }
+
+  /**
+   * A rollback for an administrator authenticated already (the CLI authenticates, shows the plan
+   * and asks for confirmation, then starts). The point is chosen once, here: the execution
+   * restores exactly the point that was shown, even if a backup completes meanwhile.
+   */
+  async startRollback(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
+    const choice = validatedChoice(request);
     const mode: string = request.mode ?? 'differential';
     if (mode !== 'differential' && mode !== 'full') throw new ValidationError(`mode must be differential or full, not ${mode}`);
-    const initiator = await this.authenticate(request);
     await this.assertCanStart('rollback');
-    // Fails here, with the list of points, rather than inside the execution.
-    await this.deps.services.backups.choosePoint(selection);
-    return this.run({ kind: 'rollback', selection, mode, initiator, reason: request.reason ?? '', command: request.command ?? 'rollback', wait: request.wait ?? true });
+    const point = await this.deps.services.backups.choosePoint(choice);
+    return this.run({
+      kind: 'rollback',
+      selection: { backupId: point.recoveryPointId },
+      mode,
+      initiator,
+      reason: request.reason ?? '',
+      command: request.command ?? 'rollback',
+      wait: request.wait ?? true,
+    });
   }
 
   /** Undoes the latest rollback from its safety snapshots (auth reconciled as of now). */
   async undo(request: Partial<Credentials> & { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
-    const initiator = await this.authenticate(request);
-    const latest = (await this.deps.services.journal.list()).find((r) => r.kind === 'rollback');
+    return this.startUndo(await this.authenticate(request), request);
+  }
+
+  async startUndo(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
+    const complete = async (r: RollbackRecord): Promise<boolean> =>
+      (await this.deps.services.backups.safetySnapshotsOf(r.rollbackId)).length >= this.deps.services.plan.components.length;
+    // The latest rollback that changed data: one refused at the lock or failed before its safety
+    // snapshots changed nothing and cannot hide the one before it.
+    let latest: RollbackRecord | undefined;
+    for (const r of await this.deps.services.journal.list()) {
+      if (r.kind !== 'rollback') continue;
+      if (r.phase === 'Failed' && !(await complete(r))) continue;
+      latest = r;
+      break;
+    }
     if (!latest) throw new NotFoundError('there is no rollback to undo');
     if (request.rollbackId !== undefined && request.rollbackId !== latest.rollbackId) {
       throw new ValidationError(`undo applies to the latest rollback only, which is ${latest.rollbackId}, not ${request.rollbackId}`);
     }
     if (latest.phase === 'Undone') throw new ConflictError(`rollback ${latest.rollbackId} was already undone by ${latest.undoneBy ?? 'an earlier undo'}`);
     if (!isFinished(latest.phase)) throw new ConflictError(`rollback ${latest.rollbackId} is ${latest.phase}: wait for it to end, or run "npx wing rollback:cleanup" if it crashed`);
-    const safety = await this.deps.services.backups.safetySnapshotsOf(latest.rollbackId);
-    if (safety.length < this.deps.services.plan.components.length) {
+    if (!(await complete(latest))) {
       throw new WingError(`rollback ${latest.rollbackId} took no complete safety snapshot, so it changed no data: there is nothing to undo`);
     }
     await this.assertCanStart('undo');
@@ -186,12 +214,14 @@ export class RollbackOperations {
       .catch((err: unknown) => log.append(rollbackId, { at: now, step: 'Requested', message: `warning: RollbackRequested not published: ${err instanceof Error ? err.message : String(err)}` }));
     const started = await this.deps.executor.start(rollbackId);
     if (r.wait) await started.finished;
-    return this.result(rollbackId);
+    return this.result(rollbackId, { waited: r.wait });
   }
 
-  async result(rollbackId: string): Promise<RollbackResult> {
+  /** A rollback's result; one still running is a success only when the caller did not wait for it. */
+  async result(rollbackId: string, options: { waited?: boolean } = {}): Promise<RollbackResult> {
     const record = await this.record(rollbackId);
-    const success = record.phase === 'Completed' || (record.phase === 'Undone' && record.kind === 'rollback') || (record.phase === 'InProgress' || record.phase === 'Pending');
+    const running = record.phase === 'InProgress' || record.phase === 'Pending';
+    const success = record.phase === 'Completed' || (record.phase === 'Undone' && record.kind === 'rollback') || (running && options.waited === false);
     return {
       success,
       rollbackId,
@@ -207,7 +237,8 @@ export class RollbackOperations {
     if (rollbackId === undefined) {
       const latest = (await this.deps.services.journal.list())[0];
       if (!latest) throw new NotFoundError('no rollback has run yet');
-      return latest;
+      // Read again: the listing does not carry the current step.
+      return (await this.deps.services.journal.get(latest.rollbackId)) ?? latest;
     }
     const record = await this.deps.services.journal.get(rollbackId);
     if (!record) throw new NotFoundError(`no rollback ${rollbackId}: "npx wing rollback:status" shows the latest`);
@@ -269,10 +300,21 @@ export class RollbackOperations {
     const mode = await s.modes.get();
     if (mode.mode === 'recovery') {
       const owner = mode.rollbackId ? await s.journal.get(mode.rollbackId) : undefined;
-      if (!owner || isFinished(owner.phase)) {
-        await s.modes.set({ mode: 'normal', changedAt: s.clock.now().toISOString(), rollbackId: null, reason: 'cleanup' }, ['recovery']);
-        await s.events.publish({ type: 'SystemModeChanged', detail: { version: EVENT_VERSION, time: s.clock.now().toISOString(), status: 'normal', from: 'recovery', to: 'normal', step: 'Cleanup' } });
-        actions.push('left recovery mode');
+      const progress = owner ? await s.journal.listProgress(owner.rollbackId) : [];
+      // A failed rollback that could not return to its safety snapshots left data half-restored:
+      // cleanup tries that return again before it lets the services run.
+      const halfRestored =
+        owner?.phase === 'Failed' &&
+        progress.some((p) => p.phase !== 'pending' && p.phase !== 'recovered') &&
+        (await s.backups.safetySnapshotsOf(owner.rollbackId)).length >= s.plan.components.length;
+      if (owner && halfRestored) {
+        rollbackId = owner.rollbackId;
+        actions.push(...(await this.recoverCrashed(owner)));
+      } else if (!owner || isFinished(owner.phase)) {
+        const to = mode.previous === 'safe' && owner?.phase !== 'Completed' ? 'safe' : 'normal';
+        await s.modes.set({ mode: to, changedAt: s.clock.now().toISOString(), rollbackId: null, reason: 'cleanup' }, ['recovery']);
+        await s.events.publish({ type: 'SystemModeChanged', detail: { version: EVENT_VERSION, time: s.clock.now().toISOString(), status: to, from: 'recovery', to, step: 'Cleanup' } });
+        actions.push(`left recovery mode (now ${to})`);
       }
     }
     for (const lease of await s.catalog.listBackupLeases()) {
@@ -284,7 +326,13 @@ export class RollbackOperations {
     return { actions, rollbackId };
   }
 
-  /** Returns a crashed rollback's components to their safety snapshots, as the state machine's recovery path does. */
+  /**
+   * A rollback whose execution died. While the system is in its recovery mode, nothing but the
+   * rollback wrote, so its components go back to the safety snapshots (exactly, as the state
+   * machine's recovery path does). Once it left recovery mode (every component was restored and
+   * verified, and the services run again), the data is not touched: the rollback is recorded
+   * from its progress.
+   */
   private async recoverCrashed(record: RollbackRecord): Promise<string[]> {
     const s = this.deps.services;
     const id = record.rollbackId;
@@ -296,35 +344,42 @@ export class RollbackOperations {
       await s.lock.takeOver(holder.owner, id, 'cleanup', 15 * 60_000);
     }
     await s.log.append(id, { at: s.clock.now(), step: 'Cleanup', message: `the execution died at ${record.step}: cleanup takes over` });
-    const safety = await s.backups.safetySnapshotsOf(id);
-    const complete = safety.length === s.plan.components.length;
-    let failure: { Error: string; Cause: string } = { Error: 'ExecutionDied', Cause: `the execution stopped at ${record.step} (process died)` };
-    let recovered = false;
-    if (complete) {
-      try {
-        for (const snap of safety) {
-          let state = await s.steps.restoreComponent({ rollbackId: id, component: snap.component, snapshotId: snap.snapshotId, purpose: 'recovery' });
-          while (state.done !== true) state = await s.steps.restoreComponent(state);
-          await s.steps.verifyComponent(state);
-        }
-        recovered = true;
-        actions.push(`returned ${safety.map((x) => x.component).join(', ')} to their state before rollback ${id}`);
-      } catch (err) {
-        failure = { Error: err instanceof Error ? err.name : 'Error', Cause: `${failure.Cause}; cleanup could not return to the safety snapshots: ${err instanceof Error ? err.message : String(err)}` };
-        await s.steps.setSystemMode({ rollbackId: id, mode: 'safe' });
-        actions.push('could not return to the safety snapshots: the system is in safe mode');
-      }
+    const mode = await s.modes.get();
+    const ownsRecoveryMode = mode.mode === 'recovery' && mode.rollbackId === id;
+    const progress = await s.journal.listProgress(id);
+    const died = { Error: 'ExecutionDied', Cause: `the execution stopped at ${record.step} (its process died)` };
+    let outcomeInput: Parameters<typeof s.steps.recordOutcome>[0];
+    if (!ownsRecoveryMode) {
+      const restored = progress.length === s.plan.components.length && progress.every((p) => p.phase === 'restored');
+      const recovered = progress.some((p) => p.phase === 'recovered');
+      actions.push(`rollback ${id} had already left recovery mode: its data was not touched`);
+      outcomeInput = restored && !recovered ? { rollbackId: id, postHealthFailure: died } : { rollbackId: id, failure: died, ...(recovered ? { recovered: true } : {}) };
     } else {
-      actions.push(`rollback ${id} died before its safety snapshots were complete: no data had been changed`);
-    }
-    if (recovered || !complete) {
-      const mode = await s.modes.get();
-      if (mode.mode === 'recovery') {
-        await s.steps.setSystemMode({ rollbackId: id, mode: 'normal' });
+      const safety = await s.backups.safetySnapshotsOf(id);
+      if (safety.length < s.plan.components.length) {
+        actions.push(`rollback ${id} died before its safety snapshots were complete: no data had been changed`);
+        outcomeInput = { rollbackId: id, failure: died };
+      } else {
+        try {
+          for (const snap of safety) {
+            let state = await s.steps.restoreComponent({ rollbackId: id, component: snap.component, snapshotId: snap.snapshotId, purpose: 'recovery' });
+            while (state.done !== true) state = await s.steps.restoreComponent(state);
+            await s.steps.verifyComponent(state);
+          }
+          actions.push(`returned ${safety.map((x) => x.component).join(', ')} to their state before rollback ${id}`);
+          outcomeInput = { rollbackId: id, failure: died, recovered: true };
+        } catch (err) {
+          await s.steps.setSystemMode({ rollbackId: id, mode: 'safe' });
+          actions.push('could not return to the safety snapshots: the system is in safe mode');
+          outcomeInput = { rollbackId: id, failure: died, recoveryFailure: { Error: asError(err).name, Cause: asError(err).message }, safeMode: true };
+        }
+      }
+      if ((await s.modes.get()).mode === 'recovery') {
+        await s.steps.setSystemMode({ rollbackId: id, mode: 'normal', after: 'unchanged' });
         actions.push('left recovery mode');
       }
     }
-    const outcome = await s.steps.recordOutcome({ rollbackId: id, failure, ...(recovered ? { recovered: true } : {}), ...(complete && !recovered ? { safeMode: true } : {}) });
+    const outcome = await s.steps.recordOutcome(outcomeInput);
     await s.events.publish({ type: outcome.announce.detailType, detail: outcome.announce.detail });
     await s.lock.release(id).catch(() => undefined);
     actions.push(`recorded rollback ${id} as ${outcome.phase} and released its lock`);

@@ -7,7 +7,7 @@
  * through direct service integrations.
  */
 import type { Catalog } from '../core/catalog.js';
-import { IntegrityError, NotFoundError } from '../core/errors.js';
+import { ConflictError, IntegrityError, NotFoundError } from '../core/errors.js';
 import { EVENT_VERSION, type EventDetail, type EventType } from '../core/events.js';
 import { dependencyLevels, type Plan } from '../core/plan.js';
 import type { Clock } from '../core/ports.js';
@@ -220,26 +220,28 @@ export class RollbackSteps {
    * recovery mode waits for backups in flight (drain writes). Leaving it only undoes our own
    * recovery mode: a safe mode set meanwhile stays.
    */
-  async setSystemMode(input: { rollbackId: string; mode: SystemMode }): Promise<{ mode: SystemMode; announce: Announcement }> {
+  async setSystemMode(input: { rollbackId: string; mode: SystemMode; after?: 'restored' | 'unchanged' }): Promise<{ mode: SystemMode; announce: Announcement }> {
     const step = input.mode === 'recovery' ? 'EnterRecoveryMode' : input.mode === 'safe' ? 'EnterSafeMode' : 'LeaveRecoveryMode';
     // Safe mode must be reachable even when the lock is gone: it is the last resort.
     if (input.mode === 'safe') await this.deps.lock.renew(input.rollbackId, this.leaseMs).catch(() => undefined);
     else await this.renew(input.rollbackId, step);
     const record = await this.record(input.rollbackId);
     const before = await this.deps.modes.get();
+    const now = this.now().toISOString();
     let after = before;
     if (input.mode === 'recovery') {
-      after = await this.deps.modes.set({ mode: 'recovery', changedAt: this.now().toISOString(), rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}` }, ['normal', 'safe']);
-      await this.drainBackups(input.rollbackId);
+      // An undo may start while a finished rollback's recovery mode is still set (undo is allowed in it).
+      const from: SystemMode[] = record.kind === 'undo' ? ['normal', 'safe', 'recovery'] : ['normal', 'safe'];
+      const previous = before.mode === 'recovery' ? (before.previous ?? 'normal') : before.mode;
+      after = await this.deps.modes.set({ mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous }, from);
+      await this.drainBackups();
     } else if (input.mode === 'safe') {
-      after = await this.deps.modes.set({
-        mode: 'safe',
-        changedAt: this.now().toISOString(),
-        rollbackId: input.rollbackId,
-        reason: `rollback ${input.rollbackId} could not return to its pre-rollback state`,
-      });
+      after = await this.deps.modes.set({ mode: 'safe', changedAt: now, rollbackId: input.rollbackId, reason: `rollback ${input.rollbackId} could not return to its pre-rollback state` });
     } else if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
-      after = await this.deps.modes.set({ mode: 'normal', changedAt: this.now().toISOString(), rollbackId: null, reason: `rollback ${input.rollbackId} ended` }, ['recovery']);
+      // A rollback that changed nothing (or was undone by its recovery) leaves the mode it found:
+      // a safe mode set before it stays; one that restored its point ends in normal mode.
+      const target: SystemMode = input.after === 'unchanged' && before.previous === 'safe' ? 'safe' : 'normal';
+      after = await this.deps.modes.set({ mode: target, changedAt: now, rollbackId: target === 'safe' ? input.rollbackId : null, reason: `rollback ${input.rollbackId} ended` }, ['recovery']);
     } else {
       await this.note(input.rollbackId, step, `the system is in ${before.mode} mode, not this rollback's recovery mode: left as it is`);
     }
@@ -260,14 +262,14 @@ export class RollbackSteps {
     };
   }
 
-  private async drainBackups(rollbackId: string): Promise<void> {
+  private async drainBackups(): Promise<void> {
     const until = Date.now() + (this.deps.drainMs ?? 60_000);
     for (;;) {
       const running = await this.deps.backups.runningBackups();
       if (running.length === 0) return;
       if (Date.now() > until) {
-        await this.warn(rollbackId, 'EnterRecoveryMode', `backups still running after the drain period: ${running.map((r) => r.runId).join(', ')}`);
-        return;
+        // A backup still writing would record a mix of before and after: stop while nothing has changed.
+        throw new ConflictError(`backups still running after the drain period: ${running.map((r) => r.runId).join(', ')}; try again when they finish`);
       }
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -276,6 +278,7 @@ export class RollbackSteps {
   /** The live state of one component before anything is restored: what undo and recovery return to. */
   async safetySnapshot(input: { rollbackId: string; component: string }): Promise<RestoreTarget & { items: number }> {
     await this.deps.lock.renew(input.rollbackId, this.leaseMs);
+    await this.deps.journal.setStep(input.rollbackId, 'TakeSafetySnapshot');
     const started = Date.now();
     const meta = await this.deps.backups.createComponentSnapshot(input.component, {
       purpose: 'safety',
@@ -296,11 +299,14 @@ export class RollbackSteps {
     await this.deps.lock.renew(input.rollbackId, this.leaseMs);
     const record = await this.record(input.rollbackId);
     const step = input.purpose === 'recovery' ? 'RecoverComponent' : 'RestoreComponent';
+    await this.deps.journal.setStep(input.rollbackId, step);
     const progress = await this.progress(input.rollbackId, input.component, input.snapshotId);
     await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: input.purpose === 'recovery' ? progress.phase : 'restoring' });
     const run = await this.deps.backups.restoreComponentRun(input.component, input.snapshotId, {
       mode: input.purpose === 'recovery' ? 'differential' : record.mode,
       restoreId: `${input.rollbackId}#${input.purpose}`,
+      // Recovery gives back exactly the safety snapshot; a rollback and an undo reconcile auth.
+      reconcile: input.purpose !== 'recovery',
       ...(deadline !== undefined ? { deadline } : {}),
       ...(input.continuation ? { resume: input.continuation } : {}),
     });
@@ -332,6 +338,7 @@ export class RollbackSteps {
   async verifyComponent(input: RestoreRunState): Promise<{ component: string; verified: true; announce: Announcement }> {
     await this.deps.lock.renew(input.rollbackId, this.leaseMs);
     const step = input.purpose === 'recovery' ? 'VerifyRecoveredComponent' : 'VerifyComponent';
+    await this.deps.journal.setStep(input.rollbackId, step);
     const started = Date.now();
     const results = await this.deps.backups.verifyComponent(input.component, input.snapshotId, input.continuation?.expectedDigests ?? []);
     const bad = results.filter((r) => !r.ok);
@@ -392,7 +399,7 @@ export class RollbackSteps {
       EnterSafeMode: input.safeModeFailure,
     };
     for (const [step, f] of Object.entries(nonBlocking)) {
-      if (f) await this.warn(input.rollbackId, step, `${f.Error ?? 'Error'}: ${f.Cause ?? ''}`);
+      if (f) await this.warn(input.rollbackId, step, `${f.Error ?? 'Error'}: ${causeOf(f)}`);
     }
     const record = await this.record(input.rollbackId);
     const now = this.now().toISOString();
@@ -400,25 +407,35 @@ export class RollbackSteps {
     const written = progress.reduce((n, p) => n + p.written, 0);
     const deleted = progress.reduce((n, p) => n + p.deleted, 0);
     const noun = record.kind === 'undo' ? 'undo' : 'rollback';
+    const mode = (await this.deps.modes.get()).mode;
     let phase: RollbackRecord['phase'];
     let message: string;
     let error: RollbackRecord['error'] = null;
     if (!input.failure) {
       phase = 'Completed';
       const target = record.recoveryPointId ? `recovery point ${record.recoveryPointId}` : 'the state before the rollback';
-      message = `${noun} completed: restored ${target} (${String(written)} written, ${String(deleted)} deleted)${record.warnings.length > 0 ? `; warnings: ${record.warnings.join('; ')}` : ''}`;
+      message = `${noun} completed: restored ${target} (${String(written)} written, ${String(deleted)} deleted)`;
     } else {
       phase = 'Failed';
-      error = { name: input.failure.Error ?? 'Error', message: input.failure.Cause ?? 'unknown failure' };
+      error = failureOf(input.failure);
       const cause = `${noun} failed at ${record.step}: ${error.message}`;
-      if (input.safeMode !== undefined) {
-        message = `${cause}; returning to the pre-rollback state failed too (${input.recoveryFailure?.Cause ?? 'unknown'}): the system is in safe mode; run "npx wing rollback:cleanup" once the cause is fixed`;
+      if (input.recovered !== undefined && input.modeFailure) {
+        message = `${cause}; the data was returned to its pre-rollback state, but the services could not be restarted (${causeOf(input.modeFailure)})`;
       } else if (input.recovered !== undefined) {
         message = `${cause}; the platform was returned to its pre-rollback state`;
+      } else if (input.recoveryFailure) {
+        message = `${cause}; returning to the pre-rollback state failed too (${causeOf(input.recoveryFailure)}): the data is partly restored, the safety snapshots are intact`;
+      } else if (input.modeFailure) {
+        message = `${cause}; no data was changed, but the services could not be restarted (${causeOf(input.modeFailure)})`;
       } else {
         message = `${cause}; no data was changed`;
       }
     }
+    const latest = await this.record(input.rollbackId);
+    if (latest.warnings.length > 0) message += `; warnings: ${latest.warnings.join('; ')}`;
+    message += `; system mode ${mode}`;
+    if (mode === 'safe') message += ' (fix the cause, then roll back again or undo: both are allowed in safe mode)';
+    else if (mode === 'recovery') message += ' (run "npx wing rollback:cleanup")';
     const finished = await this.update(input.rollbackId, () => ({ phase, finishedAt: now, message, error, step: 'RecordOutcome' }));
     if (phase === 'Completed' && 'undoOf' in record.selection) {
       const undoOf = record.selection.undoOf;
@@ -435,6 +452,40 @@ export class RollbackSteps {
       }),
     };
   }
+}
+
+/**
+ * The message of a caught error. On AWS a Lambda's Cause is a JSON document with `errorMessage`
+ * and the stack: only the message is for the operator.
+ */
+function causeOf(e: { readonly Error?: string; readonly Cause?: string }): string {
+  return failureOf(e).message;
+}
+
+/**
+ * The error a caught failure stands for. A Lambda's Cause on AWS is a JSON document with
+ * `errorMessage` and the stack; a failed restore level carries its components' results, of which
+ * the first failure is the one to report (its error name decides the exit code).
+ */
+function failureOf(e: { readonly Error?: string; readonly Cause?: string }): { name: string; message: string } {
+  const cause = e.Cause ?? e.Error ?? 'unknown failure';
+  const name = e.Error ?? 'Error';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cause);
+  } catch {
+    // A plain message (local runner, direct integrations).
+    return { name, message: cause };
+  }
+  if (Array.isArray(parsed)) {
+    const first = (parsed as { failed?: boolean; component?: string; error?: string; cause?: string }[]).find((r) => r.failed === true);
+    if (first) {
+      const inner = failureOf({ ...(first.error !== undefined ? { Error: first.error } : {}), ...(first.cause !== undefined ? { Cause: first.cause } : {}) });
+      return { name: inner.name, message: `${first.component ?? 'a component'}: ${inner.message}` };
+    }
+  }
+  const message = (parsed as { errorMessage?: unknown } | null)?.errorMessage;
+  return { name, message: typeof message === 'string' ? message : cause };
 }
 
 function emptyProgress(component: string, snapshotId: string): ComponentProgress {

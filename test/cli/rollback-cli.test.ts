@@ -131,7 +131,8 @@ describe('rollback commands', { timeout: 240_000 }, () => {
       const r = runs[i] as RunResult;
       expect(expectOneErrorLine(r, 2, { json: true })).toContain(c.mentions);
     }
-    const unknown = await wing(['restore:alternative', '--backup-id=rp-20200101T000000000Z-000000', '--json'], env);
+    // A well-formed id that names no point: known only after the credentials passed.
+    const unknown = await wing(['restore:alternative', '--backup-id=rp-20200101T000000000Z-000000', '--json'], await adminEnv());
     expect(expectOneErrorLine(unknown, 2, { json: true, onlyLine: false })).toContain('rp-20200101T000000000Z-000000');
   });
 

@@ -4,9 +4,11 @@
  * transient errors, the continuation loop, recovery, safe mode, undo and the lock.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/core/credentials.js';
+import { hashPassword, totpCode } from '../../src/core/credentials.js';
 import { ConflictError, TransientError, WingError } from '../../src/core/errors.js';
 import { defaultResourceNames } from '../../src/core/plan.js';
 import { ManualClock } from '../../src/core/ports.js';
@@ -156,19 +158,62 @@ describe('emergency rollback state machine', () => {
     await expectIdle();
   });
 
+  it('undo applies the auth reconciliation as of now: a revocation made after the rollback stays', async () => {
+    await changeSomething();
+    const before = await liveState();
+    const ops = operations();
+    expect((await ops.rollback({ ...credentials(), hours: 24, reason: 'before revocation' })).phase).toBe('Completed');
+    const revocation = { pk: { S: 'REVOCATION#after-rollback' }, sk: { S: 'REVOCATION' }, kind: { S: 'revocation' }, sessionId: { S: 'sess-x' } };
+    await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: revocation }));
+    const undo = await ops.undo({ ...credentials(), reason: 'undo keeps revocations' });
+    expect(undo.phase).toBe('Completed');
+    const after = await liveState();
+    const auth = after[names.authTable];
+    expect(auth?.has('REVOCATION#after-rollback|REVOCATION')).toBe(true);
+    auth?.delete('REVOCATION#after-rollback|REVOCATION');
+    expect(after).toEqual(before);
+  });
+
+  it('two rollbacks started at once: one runs, the other is refused with a conflict and changes nothing', async () => {
+    await changeSomething();
+    // A second administrator, so that the two requests do not race for one user's TOTP step.
+    const second = { username: 'second-admin', password: 'another long passphrase', totpSecret: 'KRSXG5CTMVRXEZLU' };
+    await env.runtime.admins.put({
+      username: second.username,
+      passwordHash: await hashPassword(second.password),
+      totpSecret: second.totpSecret,
+      level: 'admin',
+      createdAt: clock.now().toISOString(),
+      disabled: false,
+      lastTotpStep: 0,
+    });
+    const first = credentials();
+    const [a, b] = await Promise.allSettled([
+      operations().rollback({ ...first, hours: 24, reason: 'first' }),
+      operations().rollback({ username: second.username, password: second.password, totp: totpCode(second.totpSecret, clock.now()), hours: 24, reason: 'second' }),
+    ]);
+    const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? r.value.phase === 'Completed' ? 'completed' : `${r.value.phase}:${r.value.errorName ?? ''}` : r.reason instanceof ConflictError ? 'conflict' : String(r.reason)));
+    expect(outcomes.filter((o) => o === 'completed')).toHaveLength(1);
+    // Refused before it started (the lock was seen) or by the state machine's own AcquireLock.
+    expect(outcomes.filter((o) => o === 'conflict' || o === 'Failed:ConflictError')).toHaveLength(1);
+    await expectIdle();
+  });
+
   /**
    * Where a failure in each Task leads. `unchanged`: nothing had been restored; `recovered`: the
    * components went back to the safety snapshot; `completed`: the Task never stops a rollback (a
    * check or a notification) or is not on the success path.
    */
-  const expectations: Record<string, 'unchanged' | 'recovered' | 'completed' | 'unrecorded'> = {
+  const expectations: Record<string, 'unchanged' | 'recovered' | 'completed' | 'unrecorded' | 'stuck-in-recovery'> = {
     AcquireLock: 'unchanged',
     SelectRecoveryPoint: 'unchanged',
     EnterRecoveryMode: 'unchanged',
     TakeSafetySnapshot: 'unchanged',
     RestoreComponent: 'recovered',
     VerifyComponent: 'recovered',
-    LeaveRecoveryMode: 'recovered',
+    // Every component is restored and verified by then: the rollback stands, recovery mode stays
+    // (said in the result) until cleanup leaves it.
+    LeaveRecoveryMode: 'stuck-in-recovery',
     RecordOutcome: 'unrecorded',
   };
 
@@ -185,7 +230,11 @@ describe('emergency rollback state machine', () => {
       const expected = expectations[task] ?? 'completed';
       const events = await outboxSince(offset);
       seen.push(`${task}:${result.phase}`);
-      if (expected === 'unrecorded') {
+      if (expected === 'stuck-in-recovery') {
+        expect(result.phase).toBe('Completed');
+        expect(result.message).toMatch(/system mode recovery \(run "npx wing rollback:cleanup"\)/);
+        expect((await operations().cleanup({ ...credentials() })).actions).toContain('left recovery mode (now normal)');
+      } else if (expected === 'unrecorded') {
         // The data was rolled back, but the result could not be written: reported as a failure, never as silence.
         expect(result.phase).toBe('Failed');
         expect(result.message).toContain('could not record its outcome');
@@ -206,6 +255,94 @@ describe('emergency rollback state machine', () => {
     }
     expect(seen.length).toBe(tasks.length);
   }, 600_000);
+
+  it('recovery returns auth exactly to its safety snapshot: a user created since comes back as it was, not disabled for review', async () => {
+    await changeSomething();
+    const user = { pk: { S: 'USER#created-after-point' }, sk: { S: 'PROFILE' }, kind: { S: 'user' }, email: { S: 'new@wing.example' }, passwordHash: { S: 'h' } };
+    await env.runtime.dynamo.send(new PutItemCommand({ TableName: names.authTable, Item: user }));
+    const before = await liveState();
+    const ops = operations({ fault: (state) => (state === 'VerifyComponent' ? new Error('injected failure in VerifyComponent') : undefined) });
+    const result = await ops.rollback({ ...credentials(), hours: 24, reason: 'recover auth exactly' });
+    expect(result.message).toContain('returned to its pre-rollback state');
+    expect(await liveState()).toEqual(before);
+  });
+
+  it('each recovery-path Task that fails is said as it is, and cleanup finishes the job', async () => {
+    const mode = async (): Promise<string> => (await new DynamoSystemModeStore(env.runtime.systemTable).get()).mode;
+    // The data went back, but the services could not restart: safe mode, said so.
+    await changeSomething();
+    let before = await liveState();
+    let result = await operations({ fault: (st) => (st === 'VerifyComponent' || st === 'LeaveRecoveryModeAfterRecovery' ? new Error(`injected failure in ${st}`) : undefined) }).rollback({ ...credentials(), hours: 24, reason: 'restart fails' });
+    expect(result.message).toMatch(/returned to its pre-rollback state, but the services could not be restarted.*system mode safe/);
+    expect(await liveState()).toEqual(before);
+    expect(await mode()).toBe('safe');
+    await expectIdle();
+    // A rollback that changed nothing leaves the safe mode it found (and does not clear it).
+    result = await operations({ fault: (st) => (st === 'TakeSafetySnapshot' ? new Error('injected failure in TakeSafetySnapshot') : undefined) }).rollback({ ...credentials(), hours: 24, reason: 'from safe mode' });
+    expect(result.message).toContain('no data was changed');
+    expect(await mode()).toBe('safe');
+
+    // Nothing changed and the services could not restart: recovery mode stays, and cleanup leaves it.
+    await new DynamoSystemModeStore(env.runtime.systemTable).set({ mode: 'normal', changedAt: clock.now().toISOString(), rollbackId: null, reason: 'test' });
+    result = await operations({ fault: (st) => (st === 'TakeSafetySnapshot' || st === 'LeaveRecoveryModeUnchanged' ? new Error(`injected failure in ${st}`) : undefined) }).rollback({ ...credentials(), hours: 24, reason: 'stuck' });
+    expect(result.message).toMatch(/no data was changed, but the services could not be restarted.*system mode recovery/);
+    expect((await operations().cleanup({ ...credentials() })).actions).toContain('left recovery mode (now normal)');
+
+    // Returning failed and safe mode could not be set either: the data is half-restored in
+    // recovery mode; cleanup returns it to the safety snapshots.
+    await changeSomething();
+    before = await liveState();
+    result = await operations({ fault: (st) => (['VerifyComponent', 'RecoverComponent', 'EnterSafeMode'].includes(st) ? new Error(`injected failure in ${st}`) : undefined) }).rollback({ ...credentials(), hours: 24, reason: 'everything fails' });
+    expect(result.message).toMatch(/returning to the pre-rollback state failed too.*system mode recovery/);
+    expect(await mode()).toBe('recovery');
+    const cleaned = await operations().cleanup({ ...credentials() });
+    expect(cleaned.actions.join('\n')).toContain('to their state before rollback');
+    expect(await liveState()).toEqual(before);
+    expect(await mode()).toBe('normal');
+    await expectIdle();
+  });
+
+  it('cleanup after an execution died once its services restarted leaves the data alone and records the rollback completed', async () => {
+    await changeSomething();
+    const ops = operations();
+    const result = await ops.rollback({ ...credentials(), hours: 24, reason: 'dies late' });
+    expect(result.phase).toBe('Completed');
+    const after = await liveState();
+    // What a process killed during PostRollbackHealthCheck leaves: the record InProgress, its executor dead, the mode normal.
+    const record = await env.runtime.systemTable.getDoc<Record<string, unknown>>('ROLLBACK', result.rollbackId);
+    await env.runtime.systemTable.putDoc('ROLLBACK', result.rollbackId, { ...record, phase: 'InProgress', step: 'PostRollbackHealthCheck', executor: { host: hostname(), pid: 2 ** 22 + 12345 } }, { currentStep: { S: 'PostRollbackHealthCheck' } });
+    await changeSomething();
+    const live = await liveState();
+    expect(live).not.toEqual(after);
+    const cleaned = await ops.cleanup({ ...credentials() });
+    expect(cleaned.actions.join('\n')).toContain('its data was not touched');
+    expect(await liveState()).toEqual(live);
+    expect((await ops.status(result.rollbackId)).phase).toBe('Completed');
+    await expectIdle();
+  });
+
+  it('a lock taken between the checks and the execution: AcquireLock refuses, nothing changes, the other lock stays', async () => {
+    await changeSomething();
+    const before = await liveState();
+    // Taken just before the AcquireLock Task runs, after the request's own checks passed.
+    const ops = operations({
+      fault: async (state) => {
+        if (state === 'AcquireLock') await env.runtime.lock.acquire('intruder', 'rollback', 60_000);
+        return undefined;
+      },
+    });
+    const result = await ops.rollback({ ...credentials(), hours: 24, reason: 'raced' });
+    const holder = await env.runtime.lock.current();
+    try {
+      expect(result).toMatchObject({ success: false, phase: 'Failed', errorName: 'ConflictError' });
+      expect(result.message).toContain('no data was changed');
+      // The conditional ReleaseLock did not release a lock this rollback does not hold.
+      expect(holder?.owner).toBe('intruder');
+      expect(await liveState()).toEqual(before);
+    } finally {
+      await env.runtime.lock.release('intruder').catch(() => undefined);
+    }
+  });
 
   it('when returning to the safety snapshot fails too, the system stops in safe mode with the lock released', async () => {
     await changeSomething();
@@ -247,19 +384,20 @@ describe('emergency rollback state machine', () => {
     const modes = new DynamoSystemModeStore(env.runtime.systemTable);
     await modes.set({ mode: 'recovery', changedAt: clock.now().toISOString(), rollbackId: 'rb-someone', reason: 'test' });
     try {
-      for (const attempt of [
-        env.runtime.backups.createRecoveryPoint(),
-        env.runtime.backups.createComponentSnapshot('auth'),
-        env.runtime.backups.applyRetention({ dryRun: false }),
-        operations().rollback({ ...credentials(), hours: 24, reason: 'blocked' }),
-      ]) {
-        const err = await attempt.then(() => undefined, (e: unknown) => e);
+      const attempts: (() => Promise<unknown>)[] = [
+        () => env.runtime.backups.createRecoveryPoint(),
+        () => env.runtime.backups.createComponentSnapshot('auth'),
+        () => env.runtime.backups.applyRetention({ dryRun: false }),
+        () => operations().rollback({ ...credentials(), hours: 24, reason: 'blocked' }),
+      ];
+      for (const attempt of attempts) {
+        const err = await attempt().then(() => undefined, (e: unknown) => e);
         expect(err).toBeInstanceOf(ConflictError);
         expect((err as Error).message).toContain('recovery mode');
       }
       // Cleanup is allowed: no rollback owns this recovery mode, so it leaves it.
       const cleaned = await operations().cleanup({ ...credentials() });
-      expect(cleaned.actions).toContain('left recovery mode');
+      expect(cleaned.actions).toContain('left recovery mode (now normal)');
       expect((await modes.get()).mode).toBe('normal');
     } finally {
       await modes.set({ mode: 'normal', changedAt: clock.now().toISOString(), rollbackId: null, reason: 'test' });

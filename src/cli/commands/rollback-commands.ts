@@ -147,11 +147,14 @@ export function registerRollbackCommands(program: Command): Command[] {
         if (spec.reasonRequired && (reason === undefined || reason.trim() === '')) throw new ValidationError(`${spec.name} needs --reason="why"`);
         const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
         const ops = await openOperations(ctx);
+        // The contract's order: credentials before anything reads the data.
+        const initiator = await ops.authenticate(credentials);
         const planned = await ops.plan(choice);
         const changes = planned.components.map((c) => `${c.component}: ${String(c.write)} to write, ${String(c.delete)} to delete`).join('; ');
         ctx.progress.step(`${spec.name}: to ${planned.recoveryPoint.recoveryPointId} (taken ${planned.recoveryPoint.createdAt}); changes since then are lost (${changes})`);
         await confirm(ctx, 'Roll the platform back? Changes made since that point will be lost.');
-        const result = await ops.rollback({ ...credentials, ...choice, mode: spec.mode, reason: reason ?? '', command: spec.name });
+        // Exactly the point shown and confirmed.
+        const result = await ops.startRollback(initiator, { backupId: planned.recoveryPoint.recoveryPointId, mode: spec.mode, reason: reason ?? '', command: spec.name });
         return resultOutput(ops, result);
       }),
     );
@@ -165,8 +168,9 @@ export function registerRollbackCommands(program: Command): Command[] {
         runAction(async (ctx, opts) => {
           const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
           const ops = await openOperations(ctx);
+          const initiator = await ops.authenticate(credentials);
           await confirm(ctx, 'Undo the latest rollback? Changes made since it will be lost.');
-          const result = await ops.undo({ ...credentials, ...(str(opts.rollbackId) !== undefined ? { rollbackId: str(opts.rollbackId) } : {}), ...(str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {}) });
+          const result = await ops.startUndo(initiator, { ...(str(opts.rollbackId) !== undefined ? { rollbackId: str(opts.rollbackId) } : {}), ...(str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {}) });
           return resultOutput(ops, result);
         }),
       ),
