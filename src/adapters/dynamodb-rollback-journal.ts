@@ -16,7 +16,10 @@ export class DynamoRollbackJournal implements RollbackJournal {
   constructor(private readonly table: SystemTable) {}
 
   put(record: RollbackRecord): Promise<void> {
-    return this.table.putDoc(RECORDS, record.rollbackId, record, { currentStep: { S: record.step } });
+    return this.table.putDoc(RECORDS, record.rollbackId, record, {
+      currentStep: { S: record.step },
+      ...(record.forwardStep !== undefined ? { forwardStep: { S: record.forwardStep } } : {}),
+    });
   }
 
   async get(rollbackId: string): Promise<RollbackRecord | undefined> {
@@ -27,16 +30,17 @@ export class DynamoRollbackJournal implements RollbackJournal {
     if (data === undefined) return undefined;
     const record = JSON.parse(data) as RollbackRecord;
     const step = out.Item?.currentStep?.S;
-    return step === undefined ? record : { ...record, step };
+    const forwardStep = out.Item?.forwardStep?.S;
+    return { ...record, ...(step !== undefined ? { step } : {}), ...(forwardStep !== undefined ? { forwardStep } : {}) };
   }
 
-  async setStep(rollbackId: string, step: string): Promise<void> {
+  async setStep(rollbackId: string, step: string, forward: boolean): Promise<void> {
     await withRetry(() =>
       this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
           Key: { pk: { S: RECORDS }, sk: { S: rollbackId } },
-          UpdateExpression: 'SET currentStep = :s',
+          UpdateExpression: forward ? 'SET currentStep = :s, forwardStep = :s' : 'SET currentStep = :s',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':s': { S: step } },
         }),

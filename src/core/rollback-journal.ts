@@ -27,6 +27,11 @@ export interface RollbackRecord {
   readonly phase: RollbackPhase;
   /** The state the execution is in (or ended in). */
   readonly step: string;
+  /**
+   * The last step of the rollback's own way forward (not of its recovery, nor of restarting the
+   * services): where a failure happened, for the outcome's message.
+   */
+  readonly forwardStep?: string;
   readonly recoveryPointId: string | null;
   readonly requestedAt: string;
   readonly startedAt: string | null;
@@ -59,8 +64,8 @@ export interface ComponentProgress {
 export interface RollbackJournal {
   put(record: RollbackRecord): Promise<void>;
   get(rollbackId: string): Promise<RollbackRecord | undefined>;
-  /** Sets the current step alone (parallel Tasks must not rewrite the record). */
-  setStep(rollbackId: string, step: string): Promise<void>;
+  /** Sets the current step alone (parallel Tasks must not rewrite the record); `forward` also sets forwardStep. */
+  setStep(rollbackId: string, step: string, forward: boolean): Promise<void>;
   /** Newest first. */
   list(): Promise<RollbackRecord[]>;
   putProgress(rollbackId: string, progress: ComponentProgress): Promise<void>;

@@ -143,7 +143,9 @@ export class RollbackOperations {
     let latest: RollbackRecord | undefined;
     for (const r of await this.deps.services.journal.list()) {
       if (r.kind !== 'rollback') continue;
+      // Refused, failed before changing anything, or returned by its own recovery: nothing to undo.
       if (r.phase === 'Failed' && !(await complete(r))) continue;
+      if (r.phase === 'Failed' && (await this.dataState(r)) !== 'partial') continue;
       latest = r;
       break;
     }
@@ -168,8 +170,21 @@ export class RollbackOperations {
     });
   }
 
+  private async dataState(r: RollbackRecord): Promise<DataState> {
+    return dataStateOf(await this.deps.services.journal.listProgress(r.rollbackId), this.deps.services.plan.components.length);
+  }
+
   private async assertCanStart(operation: 'rollback' | 'undo'): Promise<void> {
-    assertModeAllows(await this.deps.services.modes.get(), operation);
+    const mode = await this.deps.services.modes.get();
+    assertModeAllows(mode, operation);
+    if (mode.mode === 'recovery') {
+      // Undo may start in the recovery mode of a rollback that ended; not in one still running
+      // or one that left data half-restored (cleanup first).
+      const owner = mode.rollbackId ? await this.deps.services.journal.get(mode.rollbackId) : undefined;
+      if (!owner || !isFinished(owner.phase) || (owner.phase === 'Failed' && (await this.dataState(owner)) === 'partial')) {
+        throw new ConflictError(`the system is in the recovery mode of rollback ${mode.rollbackId ?? 'unknown'}: run "npx wing rollback:cleanup" first`);
+      }
+    }
     const holder = await this.deps.services.lock.current();
     if (holder && new Date(holder.leaseUntil).getTime() > this.deps.services.clock.now().getTime()) {
       throw new ConflictError(`the rollback lock is held by ${holder.owner} (${holder.purpose}) until ${holder.leaseUntil}: wait for it, or run "npx wing rollback:cleanup" if it crashed`);
@@ -281,7 +296,9 @@ export class RollbackOperations {
     await this.authenticate(request);
     const s = this.deps.services;
     const actions: string[] = [];
-    const latest = (await s.journal.list())[0];
+    const listed = (await s.journal.list())[0];
+    // Read again: the listing does not carry the current step.
+    const latest = listed ? await s.journal.get(listed.rollbackId) : undefined;
     let rollbackId: string | null = null;
     if (latest && !isFinished(latest.phase)) {
       if (await this.deps.executor.isAlive(latest)) {
@@ -305,7 +322,7 @@ export class RollbackOperations {
       // cleanup tries that return again before it lets the services run.
       const halfRestored =
         owner?.phase === 'Failed' &&
-        progress.some((p) => p.phase !== 'pending' && p.phase !== 'recovered') &&
+        dataStateOf(progress, s.plan.components.length) === 'partial' &&
         (await s.backups.safetySnapshotsOf(owner.rollbackId)).length >= s.plan.components.length;
       if (owner && halfRestored) {
         rollbackId = owner.rollbackId;
@@ -346,19 +363,32 @@ export class RollbackOperations {
     await s.log.append(id, { at: s.clock.now(), step: 'Cleanup', message: `the execution died at ${record.step}: cleanup takes over` });
     const mode = await s.modes.get();
     const ownsRecoveryMode = mode.mode === 'recovery' && mode.rollbackId === id;
-    const progress = await s.journal.listProgress(id);
-    const died = { Error: 'ExecutionDied', Cause: `the execution stopped at ${record.step} (its process died)` };
+    const data = dataStateOf(await s.journal.listProgress(id), s.plan.components.length);
+    // A rollback that already failed keeps its own error; one whose process died says so.
+    const failure = record.phase === 'Failed' && record.error ? { Error: record.error.name, Cause: record.error.message } : { Error: 'ExecutionDied', Cause: `the execution stopped at ${record.step} (its process died)` };
     let outcomeInput: Parameters<typeof s.steps.recordOutcome>[0];
-    if (!ownsRecoveryMode) {
-      const restored = progress.length === s.plan.components.length && progress.every((p) => p.phase === 'restored');
-      const recovered = progress.some((p) => p.phase === 'recovered');
-      actions.push(`rollback ${id} had already left recovery mode: its data was not touched`);
-      outcomeInput = restored && !recovered ? { rollbackId: id, postHealthFailure: died } : { rollbackId: id, failure: died, ...(recovered ? { recovered: true } : {}) };
+    if (data === 'restored' && record.phase !== 'Failed') {
+      // Every component was restored and verified: the rollback stands; only its ending is missing.
+      actions.push(`every component of rollback ${id} was restored and verified: its data was not touched`);
+      outcomeInput = { rollbackId: id, postHealthFailure: failure };
+      if (ownsRecoveryMode) {
+        await s.steps.setSystemMode({ rollbackId: id, mode: 'normal', after: 'restored' });
+        actions.push('left recovery mode');
+      }
+    } else if (!ownsRecoveryMode) {
+      // The services may have run since: the data is not touched, the outcome says what it is.
+      actions.push(`rollback ${id} is no longer in its recovery mode: its data was not touched`);
+      outcomeInput =
+        data === 'recovered'
+          ? { rollbackId: id, failure, recovered: true }
+          : data === 'unchanged'
+            ? { rollbackId: id, failure }
+            : { rollbackId: id, failure, recoveryFailure: { Error: 'PartlyRestored', Cause: 'some components were restored and not returned' } };
     } else {
       const safety = await s.backups.safetySnapshotsOf(id);
       if (safety.length < s.plan.components.length) {
         actions.push(`rollback ${id} died before its safety snapshots were complete: no data had been changed`);
-        outcomeInput = { rollbackId: id, failure: died };
+        outcomeInput = { rollbackId: id, failure };
       } else {
         try {
           for (const snap of safety) {
@@ -367,11 +397,11 @@ export class RollbackOperations {
             await s.steps.verifyComponent(state);
           }
           actions.push(`returned ${safety.map((x) => x.component).join(', ')} to their state before rollback ${id}`);
-          outcomeInput = { rollbackId: id, failure: died, recovered: true };
+          outcomeInput = { rollbackId: id, failure, recovered: true };
         } catch (err) {
           await s.steps.setSystemMode({ rollbackId: id, mode: 'safe' });
           actions.push('could not return to the safety snapshots: the system is in safe mode');
-          outcomeInput = { rollbackId: id, failure: died, recoveryFailure: { Error: asError(err).name, Cause: asError(err).message }, safeMode: true };
+          outcomeInput = { rollbackId: id, failure, recoveryFailure: { Error: asError(err).name, Cause: asError(err).message }, safeMode: true };
         }
       }
       if ((await s.modes.get()).mode === 'recovery') {
@@ -385,6 +415,16 @@ export class RollbackOperations {
     actions.push(`recorded rollback ${id} as ${outcome.phase} and released its lock`);
     return actions;
   }
+}
+
+/** What a rollback did to the data, from its per-component progress. */
+type DataState = 'unchanged' | 'restored' | 'recovered' | 'partial';
+
+function dataStateOf(progress: readonly ComponentProgress[], components: number): DataState {
+  if (progress.every((p) => p.phase === 'pending')) return 'unchanged';
+  if (progress.length === components && progress.every((p) => p.phase === 'restored')) return 'restored';
+  if (progress.every((p) => p.phase === 'recovered' || p.phase === 'pending')) return 'recovered';
+  return 'partial';
 }
 
 function validatedChoice(choice: { hours?: number; backupId?: string }): RollbackSelection & ({ hours: number } | { backupId: string }) {

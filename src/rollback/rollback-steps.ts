@@ -141,16 +141,16 @@ export class RollbackSteps {
   }
 
   /** Every step but the first renews the lease; losing the lock stops the rollback. */
-  private async renew(rollbackId: string, step: string): Promise<void> {
+  private async renew(rollbackId: string, step: string, forward = true): Promise<void> {
     await this.deps.lock.renew(rollbackId, this.leaseMs);
-    await this.update(rollbackId, () => ({ step }));
+    await this.deps.journal.setStep(rollbackId, step, forward);
   }
 
   async acquireLock(input: { rollbackId: string }): Promise<{ acquiredAt: string }> {
     const record = await this.record(input.rollbackId);
     assertModeAllows(await this.deps.modes.get(), record.kind === 'undo' ? 'undo' : 'rollback');
     const holder = await this.deps.lock.acquire(input.rollbackId, record.kind, this.leaseMs);
-    await this.update(input.rollbackId, () => ({ phase: 'InProgress', step: 'AcquireLock', startedAt: holder.acquiredAt }));
+    await this.update(input.rollbackId, () => ({ phase: 'InProgress', step: 'AcquireLock', forwardStep: 'AcquireLock', startedAt: holder.acquiredAt }));
     await this.note(input.rollbackId, 'AcquireLock', 'rollback lock acquired', {
       kind: record.kind,
       command: record.command,
@@ -224,16 +224,21 @@ export class RollbackSteps {
     const step = input.mode === 'recovery' ? 'EnterRecoveryMode' : input.mode === 'safe' ? 'EnterSafeMode' : 'LeaveRecoveryMode';
     // Safe mode must be reachable even when the lock is gone: it is the last resort.
     if (input.mode === 'safe') await this.deps.lock.renew(input.rollbackId, this.leaseMs).catch(() => undefined);
-    else await this.renew(input.rollbackId, step);
+    else await this.renew(input.rollbackId, step, input.mode === 'recovery' || input.after === 'restored');
     const record = await this.record(input.rollbackId);
     const before = await this.deps.modes.get();
     const now = this.now().toISOString();
     let after = before;
     if (input.mode === 'recovery') {
       // An undo may start while a finished rollback's recovery mode is still set (undo is allowed in it).
-      const from: SystemMode[] = record.kind === 'undo' ? ['normal', 'safe', 'recovery'] : ['normal', 'safe'];
-      const previous = before.mode === 'recovery' ? (before.previous ?? 'normal') : before.mode;
-      after = await this.deps.modes.set({ mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous }, from);
+      if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
+        // A retry of this Task after the write succeeded: already done.
+        after = before;
+      } else {
+        const from: SystemMode[] = record.kind === 'undo' ? ['normal', 'safe', 'recovery'] : ['normal', 'safe'];
+        const previous = before.mode === 'recovery' ? (before.previous ?? 'normal') : before.mode;
+        after = await this.deps.modes.set({ mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous }, from);
+      }
       await this.drainBackups();
     } else if (input.mode === 'safe') {
       after = await this.deps.modes.set({ mode: 'safe', changedAt: now, rollbackId: input.rollbackId, reason: `rollback ${input.rollbackId} could not return to its pre-rollback state` });
@@ -278,7 +283,7 @@ export class RollbackSteps {
   /** The live state of one component before anything is restored: what undo and recovery return to. */
   async safetySnapshot(input: { rollbackId: string; component: string }): Promise<RestoreTarget & { items: number }> {
     await this.deps.lock.renew(input.rollbackId, this.leaseMs);
-    await this.deps.journal.setStep(input.rollbackId, 'TakeSafetySnapshot');
+    await this.deps.journal.setStep(input.rollbackId, 'TakeSafetySnapshot', true);
     const started = Date.now();
     const meta = await this.deps.backups.createComponentSnapshot(input.component, {
       purpose: 'safety',
@@ -299,7 +304,7 @@ export class RollbackSteps {
     await this.deps.lock.renew(input.rollbackId, this.leaseMs);
     const record = await this.record(input.rollbackId);
     const step = input.purpose === 'recovery' ? 'RecoverComponent' : 'RestoreComponent';
-    await this.deps.journal.setStep(input.rollbackId, step);
+    await this.deps.journal.setStep(input.rollbackId, step, input.purpose === 'rollback');
     const progress = await this.progress(input.rollbackId, input.component, input.snapshotId);
     await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: input.purpose === 'recovery' ? progress.phase : 'restoring' });
     const run = await this.deps.backups.restoreComponentRun(input.component, input.snapshotId, {
@@ -338,7 +343,7 @@ export class RollbackSteps {
   async verifyComponent(input: RestoreRunState): Promise<{ component: string; verified: true; announce: Announcement }> {
     await this.deps.lock.renew(input.rollbackId, this.leaseMs);
     const step = input.purpose === 'recovery' ? 'VerifyRecoveredComponent' : 'VerifyComponent';
-    await this.deps.journal.setStep(input.rollbackId, step);
+    await this.deps.journal.setStep(input.rollbackId, step, input.purpose === 'rollback');
     const started = Date.now();
     const results = await this.deps.backups.verifyComponent(input.component, input.snapshotId, input.continuation?.expectedDigests ?? []);
     const bad = results.filter((r) => !r.ok);
@@ -418,7 +423,7 @@ export class RollbackSteps {
     } else {
       phase = 'Failed';
       error = failureOf(input.failure);
-      const cause = `${noun} failed at ${record.step}: ${error.message}`;
+      const cause = `${noun} failed at ${record.forwardStep ?? record.step}: ${error.message}`;
       if (input.recovered !== undefined && input.modeFailure) {
         message = `${cause}; the data was returned to its pre-rollback state, but the services could not be restarted (${causeOf(input.modeFailure)})`;
       } else if (input.recovered !== undefined) {
@@ -434,8 +439,11 @@ export class RollbackSteps {
     const latest = await this.record(input.rollbackId);
     if (latest.warnings.length > 0) message += `; warnings: ${latest.warnings.join('; ')}`;
     message += `; system mode ${mode}`;
+    const modeState = await this.deps.modes.get();
+    const ours = modeState.rollbackId === input.rollbackId;
     if (mode === 'safe') message += ' (fix the cause, then roll back again or undo: both are allowed in safe mode)';
-    else if (mode === 'recovery') message += ' (run "npx wing rollback:cleanup")';
+    else if (mode === 'recovery' && ours) message += ' (run "npx wing rollback:cleanup")';
+    else if (mode === 'recovery') message += ` (held by rollback ${modeState.rollbackId ?? 'unknown'})`;
     const finished = await this.update(input.rollbackId, () => ({ phase, finishedAt: now, message, error, step: 'RecordOutcome' }));
     if (phase === 'Completed' && 'undoOf' in record.selection) {
       const undoOf = record.selection.undoOf;
@@ -468,8 +476,8 @@ function causeOf(e: { readonly Error?: string; readonly Cause?: string }): strin
  * the first failure is the one to report (its error name decides the exit code).
  */
 function failureOf(e: { readonly Error?: string; readonly Cause?: string }): { name: string; message: string } {
-  const cause = e.Cause ?? e.Error ?? 'unknown failure';
-  const name = e.Error ?? 'Error';
+  const cause = e.Cause || e.Error || 'unknown failure';
+  const name = e.Error || 'Error';
   let parsed: unknown;
   try {
     parsed = JSON.parse(cause);
@@ -478,9 +486,9 @@ function failureOf(e: { readonly Error?: string; readonly Cause?: string }): { n
     return { name, message: cause };
   }
   if (Array.isArray(parsed)) {
-    const first = (parsed as { failed?: boolean; component?: string; error?: string; cause?: string }[]).find((r) => r.failed === true);
+    const first = (parsed as { failed?: boolean; component?: string; failure?: { Error?: string; Cause?: string } }[]).find((r) => r.failed === true);
     if (first) {
-      const inner = failureOf({ ...(first.error !== undefined ? { Error: first.error } : {}), ...(first.cause !== undefined ? { Cause: first.cause } : {}) });
+      const inner = failureOf(first.failure ?? {});
       return { name: inner.name, message: `${first.component ?? 'a component'}: ${inner.message}` };
     }
   }

@@ -3,7 +3,8 @@
  * the happy path in dependency order, a failure injected into every Task in turn, retries of
  * transient errors, the continuation loop, recovery, safe mode, undo and the lock.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -83,12 +84,17 @@ describe('emergency rollback state machine', () => {
     expect(await env.runtime.lock.current()).toBeUndefined();
   }
 
-  it('asl-validator accepts the ASL file, and the local runner maps every Task', async () => {
+  it('asl-validator accepts every ASL file, and the local runner maps every Task', async () => {
     const validate = (await import('asl-validator')).default;
-    const definition = JSON.parse(await readFile(statemachinePath('emergency-rollback'), 'utf8')) as unknown;
-    const r = validate(structuredClone(definition));
-    expect(r.errors).toEqual([]);
-    expect(r.isValid).toBe(true);
+    const folder = dirname(statemachinePath('emergency-rollback'));
+    const files = (await readdir(folder)).filter((f) => f.endsWith('.asl.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const definition = JSON.parse(await readFile(join(folder, file), 'utf8')) as unknown;
+      const r = validate(structuredClone(definition));
+      expect({ file, errors: r.errors }).toEqual({ file, errors: [] });
+      expect(r.isValid).toBe(true);
+    }
     const machine = LocalStateMachine.fromFile('emergency-rollback', localSubstitutions('t'));
     expect(machine.tasks().length).toBeGreaterThan(20);
   });
@@ -265,6 +271,23 @@ describe('emergency rollback state machine', () => {
     const result = await ops.rollback({ ...credentials(), hours: 24, reason: 'recover auth exactly' });
     expect(result.message).toContain('returned to its pre-rollback state');
     expect(await liveState()).toEqual(before);
+  });
+
+  it('undo passes over a rollback that failed and was returned by its recovery: it undoes the latest one that changed data', async () => {
+    await changeSomething();
+    const before = await liveState();
+    const completed = await operations().rollback({ ...credentials(), hours: 24, reason: 'stays' });
+    expect(completed.phase).toBe('Completed');
+    await changeSomething();
+    const failed = await operations({ fault: (st) => (st === 'VerifyComponent' ? new Error('injected failure in VerifyComponent') : undefined) }).rollback({ ...credentials(), hours: 24, reason: 'recovered' });
+    expect(failed.message).toContain('returned to its pre-rollback state');
+    const undo = await operations().undo({ ...credentials(), reason: 'undo the one that changed data' });
+    expect(undo.phase).toBe('Completed');
+    expect((await operations().status(completed.rollbackId)).phase).toBe('Undone');
+    expect((await operations().status(failed.rollbackId)).phase).toBe('Failed');
+    // Auth is reconciled as of now (the activity in between revoked and disabled): the others are exact.
+    const withoutAuth = (state: Record<string, Map<string, string>>): [string, Map<string, string>][] => Object.entries(state).filter(([k]) => k !== names.authTable);
+    expect(withoutAuth(await liveState())).toEqual(withoutAuth(before));
   });
 
   it('each recovery-path Task that fails is said as it is, and cleanup finishes the job', async () => {
