@@ -21,7 +21,6 @@ export async function rollbackBench(runtime: LocalRuntime, admin: { username: st
   const totals = new Map<string, number>();
   const key = (t: Transition & { component?: string }): string => `${t.state ?? ''}${t.component ? ` ${t.component}` : ''}`;
   const ops = localRollbackOperations(runtime, {
-    drainMs: 0,
     onTransition: (_, t) => {
       if (!t.state) return;
       if (t.type === 'StateEntered') entered.set(key(t), t.at.getTime());

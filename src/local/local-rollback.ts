@@ -3,33 +3,14 @@
  * local key service, the notification outbox, the rollback log in the state folder) and the local
  * state machine runner.
  */
-import { FileRollbackLog } from '../adapters/file-rollback-log.js';
-import { OutboxPublisher } from '../adapters/outbox-publisher.js';
 import { RollbackOperations } from '../rollback/rollback-operations.js';
-import { rollbackServices, type RollbackServices } from '../rollback/rollback-services.js';
 import { LocalRollbackExecutor, type LocalExecutorOptions } from './local-rollback-executor.js';
 import type { LocalRuntime } from './local-runtime.js';
-import { isProcessAlive } from './run-owner.js';
 
-export type LocalRollbackOptions = Partial<Pick<LocalExecutorOptions, 'onTransition' | 'taskBudgetMs' | 'fault'>> & { readonly drainMs?: number };
-
-export function localRollbackServices(runtime: LocalRuntime, drainMs?: number): RollbackServices {
-  return rollbackServices({
-    plan: runtime.plan,
-    dynamo: runtime.dynamo,
-    s3: runtime.s3,
-    vaultStore: runtime.vaultStore,
-    keys: runtime.keys,
-    events: new OutboxPublisher(runtime.paths.notifications),
-    log: new FileRollbackLog(runtime.paths.logs),
-    clock: runtime.clock,
-    isOwnerAlive: (owner) => isProcessAlive(owner.pid),
-    ...(drainMs !== undefined ? { drainMs } : {}),
-  });
-}
+export type LocalRollbackOptions = Partial<Pick<LocalExecutorOptions, 'onTransition' | 'taskBudgetMs' | 'fault'>>;
 
 export function localRollbackOperations(runtime: LocalRuntime, options: LocalRollbackOptions = {}): RollbackOperations {
-  const services = localRollbackServices(runtime, options.drainMs);
+  const services = runtime.services;
   const executor = new LocalRollbackExecutor(services, {
     outbox: runtime.paths.notifications,
     logsFolder: runtime.paths.logs,

@@ -7,21 +7,20 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { AwsComponentSources } from '../adapters/component-sources.js';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
-import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
-import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
-import { DynamoSystemModeStore } from '../adapters/dynamodb-system-mode.js';
 import { localDynamoClient, localS3Client } from '../adapters/local-clients.js';
 import { LocalKeyService } from '../adapters/local-key-service.js';
 import { OutboxPublisher } from '../adapters/outbox-publisher.js';
 import { S3ObjectStore } from '../adapters/s3-object-store.js';
-import { SystemTable } from '../adapters/system-table.js';
-import { ZstdCompressor } from '../adapters/zstd-compressor.js';
+import type { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
+import type { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
+import type { SystemTable } from '../adapters/system-table.js';
 import { WingError } from '../core/errors.js';
 import { defaultPlan, parsePlan, type Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/ports.js';
-import { BackupManager } from '../rollback/backup-manager.js';
+import type { BackupManager } from '../rollback/backup-manager.js';
+import { rollbackServices, type RollbackServices } from '../rollback/rollback-services.js';
+import { FileRollbackLog } from '../adapters/file-rollback-log.js';
 import type { LocalEndpoints } from './local-services.js';
 import { acquireLocalServices, isProcessAlive, type OwnerKind, type ServiceSession } from './run-owner.js';
 import { ensureStateFolder, resolveWingHome, type StatePaths } from './state-folder.js';
@@ -53,6 +52,8 @@ export interface LocalRuntime {
   readonly vaultStore: S3ObjectStore;
   readonly keys: LocalKeyService;
   readonly backups: BackupManager;
+  /** The rollback services over these clients (steps, journal, modes, health, log). */
+  readonly services: RollbackServices;
   close(): Promise<void>;
 }
 
@@ -106,20 +107,18 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     throw new WingError(`the vault ${plan.vaultBucket} holds backups but ${masterKeyPath(paths)} is missing: put the master key back from your safekeeping copy instead of creating a new one`);
   }
   const keys = await LocalKeyService.fromFile(masterKeyPath(paths), { create: options.createKey ?? false });
-  const systemTable = new SystemTable(dynamo, plan.systemTable);
-  const catalog = new DynamoCatalog(systemTable);
-  const lock = new DynamoRollbackLock(systemTable, clock);
   const vaultStore = new S3ObjectStore(s3, plan.vaultBucket);
-  const backups = new BackupManager({
+  // The same wiring as the Lambdas: one BackupManager, catalog, lock and rollback steps.
+  const services = rollbackServices({
     plan,
-    catalog,
-    vault: { store: vaultStore, keys, compressor: new ZstdCompressor(plan.compressionLevel) },
-    sources: new AwsComponentSources(dynamo, s3),
-    lock,
+    dynamo,
+    s3,
+    vaultStore,
+    keys,
+    events: new OutboxPublisher(paths.notifications),
+    log: new FileRollbackLog(paths.logs),
     clock,
     isOwnerAlive: (owner) => isProcessAlive(owner.pid),
-    events: new OutboxPublisher(paths.notifications),
-    modes: new DynamoSystemModeStore(systemTable),
   });
   return {
     home,
@@ -130,13 +129,14 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     clock,
     dynamo,
     s3,
-    systemTable,
-    catalog,
-    lock,
-    admins: new DynamoAdminStore(systemTable),
+    systemTable: services.systemTable,
+    catalog: services.catalog,
+    lock: services.lock,
+    admins: new DynamoAdminStore(services.systemTable),
     vaultStore,
     keys,
-    backups,
+    backups: services.backups,
+    services,
     async close() {
       dynamo.destroy();
       s3.destroy();

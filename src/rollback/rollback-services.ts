@@ -29,7 +29,6 @@ export interface RollbackServicesDeps {
   readonly log: RollbackLog;
   readonly clock: Clock;
   readonly isOwnerAlive?: (owner: RunOwner) => boolean;
-  readonly drainMs?: number;
 }
 
 export type RollbackServices = ReturnType<typeof rollbackServices>;
@@ -63,7 +62,6 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     health,
     log: deps.log,
     clock: deps.clock,
-    ...(deps.drainMs !== undefined ? { drainMs: deps.drainMs } : {}),
   });
   return { systemTable, catalog, lock, journal, modes, sources, backups, health, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
 }

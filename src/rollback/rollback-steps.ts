@@ -412,7 +412,8 @@ export class RollbackSteps {
     const written = progress.reduce((n, p) => n + p.written, 0);
     const deleted = progress.reduce((n, p) => n + p.deleted, 0);
     const noun = record.kind === 'undo' ? 'undo' : 'rollback';
-    const mode = (await this.deps.modes.get()).mode;
+    const modeState = await this.deps.modes.get();
+    const mode = modeState.mode;
     let phase: RollbackRecord['phase'];
     let message: string;
     let error: RollbackRecord['error'] = null;
@@ -436,10 +437,8 @@ export class RollbackSteps {
         message = `${cause}; no data was changed`;
       }
     }
-    const latest = await this.record(input.rollbackId);
-    if (latest.warnings.length > 0) message += `; warnings: ${latest.warnings.join('; ')}`;
+    if (record.warnings.length > 0) message += `; warnings: ${record.warnings.join('; ')}`;
     message += `; system mode ${mode}`;
-    const modeState = await this.deps.modes.get();
     const ours = modeState.rollbackId === input.rollbackId;
     if (mode === 'safe') message += ' (fix the cause, then roll back again or undo: both are allowed in safe mode)';
     else if (mode === 'recovery' && ours) message += ' (run "npx wing rollback:cleanup")';

@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,6 +167,24 @@ export async function runWing(args: readonly string[], env: NodeJS.ProcessEnv, o
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A fresh state folder `<tmp>/<prefix>XXXX/home` for one CLI test file (not created: init does). */
+export async function newStateFolder(prefix: string): Promise<string> {
+  ensureCliBuilt();
+  return join(await mkdtemp(join(tmpdir(), prefix)), 'home');
+}
+
+/**
+ * After a CLI test file: kills what a failed test left running, removes the state folder, and
+ * fails if local services outlived their owners.
+ */
+export async function disposeStateFolder(home: string, what: string): Promise<void> {
+  killRemainingChildren();
+  const leftovers = home ? serviceProcessesOf(home) : [];
+  if (home) killServiceProcessesOf(home);
+  if (home) await rm(join(home, '..'), { recursive: true, force: true });
+  expect(leftovers, `local service processes left running after ${what}`).toEqual([]);
 }
 
 /** SIGKILLs every CLI child still running (after a failed test). */

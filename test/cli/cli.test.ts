@@ -7,8 +7,6 @@
  * verify → retention → bad input → tampering.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -21,19 +19,17 @@ import {
   cliEnv,
   componentSnapshotSchema,
   describeRun,
-  ensureCliBuilt,
   expectJsonSuccess,
   expectOneErrorLine,
-  killRemainingChildren,
-  killServiceProcessesOf,
   parseOneJsonObject,
   planShowSchema,
   retentionSchema,
   runWing,
-  serviceProcessesOf,
   verifySchema,
   type RecoveryPointJson,
   type RunResult,
+  disposeStateFolder,
+  newStateFolder,
 } from './cli-support.js';
 
 const COMPONENTS = ['vision-lake', 'auth', 'agents', 'squadrons'];
@@ -70,17 +66,12 @@ function expectNoOwnerLeft(): void {
 }
 
 beforeAll(async () => {
-  ensureCliBuilt();
-  home = join(await mkdtemp(join(tmpdir(), 'wing-cli-')), 'home');
+  home = await newStateFolder('wing-cli-');
   initRun = await wing(['init', '--demo', '--scale', '0.01', '--json'], cliEnv(home, ADMIN_ENV), 120_000);
 }, 240_000);
 
 afterAll(async () => {
-  killRemainingChildren();
-  const leftovers = home ? serviceProcessesOf(home) : [];
-  if (home) killServiceProcessesOf(home);
-  if (home) await rm(join(home, '..'), { recursive: true, force: true });
-  expect(leftovers, 'local service processes left running after the CLI tests').toEqual([]);
+  await disposeStateFolder(home, 'the CLI tests');
 }, 30_000);
 
 // Each test runs a few CLI commands of 2-5 s each (more on a busy machine).

@@ -7,8 +7,6 @@
  * `start` again is interrupted; then `backup:create` is killed half-way.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/core/credentials.js';
@@ -18,12 +16,9 @@ import {
   backupListSchema,
   cliEnv,
   describeRun,
-  ensureCliBuilt,
   expectJsonSuccess,
   expectOneErrorLine,
   isGone,
-  killRemainingChildren,
-  killServiceProcessesOf,
   readRunLock,
   runWing,
   serviceProcessesOf,
@@ -32,6 +27,8 @@ import {
   type RecoveryPointJson,
   type RunLockJson,
   type SpawnedWing,
+  disposeStateFolder,
+  newStateFolder,
 } from './cli-support.js';
 
 /** Services of a dead owner must be gone within this time. */
@@ -69,16 +66,11 @@ async function expectServicesGone(pids: { dynamodb: number; s3: number }): Promi
 }
 
 beforeAll(async () => {
-  ensureCliBuilt();
-  home = join(await mkdtemp(join(tmpdir(), 'wing-kill-')), 'home');
+  home = await newStateFolder('wing-kill-');
 }, 240_000);
 
 afterAll(async () => {
-  killRemainingChildren();
-  const leftovers = home ? serviceProcessesOf(home) : [];
-  if (home) killServiceProcessesOf(home);
-  if (home) await rm(join(home, '..'), { recursive: true, force: true });
-  expect(leftovers, 'local service processes left running after the kill tests').toEqual([]);
+  await disposeStateFolder(home, 'the kill tests');
 }, 30_000);
 
 describe('an owner of the local services that dies or is stopped', () => {

@@ -5,8 +5,6 @@
  * its state before the rollback, after which a new rollback succeeds.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,16 +17,14 @@ import {
   ADMIN_ENV,
   cliEnv,
   describeRun,
-  ensureCliBuilt,
   expectJsonSuccess,
   expectOneErrorLine,
-  killRemainingChildren,
-  killServiceProcessesOf,
   runWing,
-  serviceProcessesOf,
   spawnWing,
   waitFor,
   type RunResult,
+  disposeStateFolder,
+  newStateFolder,
 } from './cli-support.js';
 
 const ORDER = ['vision-lake', 'auth', 'agents', 'squadrons'];
@@ -100,18 +96,13 @@ async function componentState(): Promise<Record<string, string[]>> {
 }
 
 beforeAll(async () => {
-  ensureCliBuilt();
-  home = join(await mkdtemp(join(tmpdir(), 'wing-rollback-cli-')), 'home');
+  home = await newStateFolder('wing-rollback-cli-');
   const init = await wing(['init', '--demo', '--scale', '0.02', '--json'], cliEnv(home, ADMIN_ENV), 180_000);
   expect(init.code, describeRun(init)).toBe(0);
 }, 240_000);
 
 afterAll(async () => {
-  killRemainingChildren();
-  const leftovers = home ? serviceProcessesOf(home) : [];
-  if (home) killServiceProcessesOf(home);
-  if (home) await rm(join(home, '..'), { recursive: true, force: true });
-  expect(leftovers, 'local service processes left running').toEqual([]);
+  await disposeStateFolder(home, 'the rollback CLI tests');
 }, 30_000);
 
 describe('rollback commands', { timeout: 240_000 }, () => {

@@ -44,7 +44,7 @@ describe('emergency rollback state machine', () => {
   }
 
   function operations(options: LocalRollbackOptions = {}): RollbackOperations {
-    return localRollbackOperations(env.runtime, { drainMs: 0, ...options });
+    return localRollbackOperations(env.runtime, options);
   }
 
   /** Everything the four components hold, exactly. */
