@@ -47,11 +47,14 @@ export class LocalRollbackExecutor implements RollbackExecutor {
     this.machine = LocalStateMachine.fromFile(ROLLBACK_STATE_MACHINE, localSubstitutions(services.plan.systemTable));
   }
 
-  async start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }> {
+  /** This process runs the execution: a crash leaves a record whose pid is dead. */
+  executorOf(): RollbackRecord['executor'] {
+    return { host: hostname(), pid: process.pid };
+  }
+
+  start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }> {
     const s = this.services;
-    const executor = { host: hostname(), pid: process.pid };
-    const record = await s.journal.get(rollbackId);
-    if (record) await s.journal.put({ ...record, executor });
+    const executor = this.executorOf();
     // The Lambdas' logs go to CloudWatch on AWS; locally the rollback log says it all.
     const logger = new Logger({ serviceName: 'wing-rollback', logLevel: 'SILENT' });
     const handlers = rollbackTaskHandlers(() => Promise.resolve(s.steps), logger);
@@ -104,7 +107,7 @@ export class LocalRollbackExecutor implements RollbackExecutor {
         if ((await s.lock.current())?.owner === rollbackId) await s.lock.release(rollbackId).catch(() => undefined);
         this.running.delete(rollbackId);
       });
-    return { executor, finished };
+    return Promise.resolve({ executor, finished });
   }
 
   private readonly running = new Set<string>();

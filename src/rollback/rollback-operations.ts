@@ -59,6 +59,8 @@ export interface RollbackStatus {
 
 /** Starts the state machine for a recorded rollback and tells whether an execution still runs. */
 export interface RollbackExecutor {
+  /** Who will run this rollback (recorded before it starts, so a crash right after is recognised). */
+  executorOf(rollbackId: string): RollbackRecord['executor'];
   /** Starts the execution; `finished` settles when it ends (the record then holds the result). */
   start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }>;
   isAlive(record: RollbackRecord): Promise<boolean>;
@@ -209,7 +211,7 @@ export class RollbackOperations {
       requestedAt: now.toISOString(),
       startedAt: null,
       finishedAt: null,
-      executor: null,
+      executor: this.deps.executor.executorOf(rollbackId),
       message: 'requested',
       error: null,
       warnings: [],
