@@ -4,10 +4,9 @@
  * data, exactly as KMS binds it: a wrapped key only unwraps with the context it was made for.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { IntegrityError, ValidationError } from '../core/errors.js';
 import type { DataKey, KeyContext, KeyService } from '../core/ports.js';
+import { loadSecretFile } from './secret-file.js';
 
 const MAGIC = Buffer.from('WRK1', 'ascii');
 
@@ -28,36 +27,10 @@ export class LocalKeyService implements KeyService {
     return new LocalKeyService(masterKey);
   }
 
-  /** Loads the master key file, creating it (0600) when it does not exist yet. */
+  /** Loads the master key file, creating it (0600, durably: losing it loses every backup) when it does not exist yet. */
   static async fromFile(path: string, options: { create: boolean }): Promise<LocalKeyService> {
-    try {
-      const info = await stat(path);
-      if ((info.mode & 0o077) !== 0) {
-        throw new ValidationError(`master key ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
-      }
-      return LocalKeyService.fromKey(Buffer.from((await readFile(path, 'utf8')).trim(), 'base64'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (!options.create) throw new ValidationError(`no master key at ${path}: run "npx wing init" first`);
-      const key = randomBytes(32);
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      // Durable before anything is encrypted under it: losing this file loses every backup.
-      const file = await open(path, 'wx', 0o600);
-      try {
-        await file.writeFile(`${key.toString('base64')}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await chmod(path, 0o600);
-      const folder = await open(dirname(path), 'r');
-      try {
-        await folder.sync();
-      } finally {
-        await folder.close();
-      }
-      return LocalKeyService.fromKey(key);
-    }
+    const key = await loadSecretFile(path, { bytes: 32, create: options.create, what: 'master key', missing: `no master key at ${path}: run "npx wing init" first` });
+    return LocalKeyService.fromKey(key);
   }
 
   generateDataKey(context: KeyContext): Promise<DataKey> {

@@ -4,9 +4,11 @@
  * a replayed code, expired, forged, altered, revoked, a disabled administrator, too low a level).
  */
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSessionRevocations } from '../../src/adapters/dynamodb-session-revocations.js';
 import { AdminSessions, DEFAULT_SESSION_SECONDS } from '../../src/core/admin-sessions.js';
+import { localAdminSessions, sessionKeyPath } from '../../src/local/local-admin-sessions.js';
 import { hashPassword, totpCode } from '../../src/core/credentials.js';
 import { AuthenticationError } from '../../src/core/errors.js';
 import { ManualClock } from '../../src/core/ports.js';
@@ -15,12 +17,11 @@ import { startLocalTestEnv, TEST_ADMIN, type LocalTestEnv } from '../support/loc
 describe('admin sessions', () => {
   let env: LocalTestEnv;
   const clock = new ManualClock(new Date('2026-12-01T12:00:05Z'));
-  const key = randomBytes(32);
   let sessions: AdminSessions;
 
   beforeAll(async () => {
     env = await startLocalTestEnv({ demo: false, clock });
-    sessions = new AdminSessions({ admins: env.runtime.admins, clock, key, revocations: new DynamoSessionRevocations(env.runtime.systemTable) });
+    sessions = await localAdminSessions(env.runtime);
   });
   afterAll(async () => {
     await env.dispose();
@@ -53,6 +54,13 @@ describe('admin sessions', () => {
     expect(await refusal(sessions.signIn({ ...good, totp: '000000' }))).toContain('authentication refused');
     await sessions.signIn(good);
     expect(await refusal(sessions.signIn(good))).toContain('already used');
+  });
+
+  it('signs with the state folder\'s session key (0600), the same key for every process', async () => {
+    expect((await stat(sessionKeyPath(env.runtime))).mode & 0o777).toBe(0o600);
+    const { token, session } = await sessions.signIn(credentials());
+    const another = await localAdminSessions(env.runtime);
+    expect((await another.verify(token)).sessionId).toBe(session.sessionId);
   });
 
   it('refuses a token signed with another key, an altered one and garbage', async () => {

@@ -1,0 +1,41 @@
+/**
+ * A secret kept in a file of the state folder (base64, mode 0600): the local master key, the
+ * session signing key. A file readable by others is refused; a new one is written durably (file
+ * and folder synced) before anything depends on it.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ValidationError } from '../core/errors.js';
+
+export async function loadSecretFile(path: string, options: { bytes: number; create: boolean; what: string; missing: string }): Promise<Buffer> {
+  try {
+    const info = await stat(path);
+    if ((info.mode & 0o077) !== 0) {
+      throw new ValidationError(`${options.what} ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
+    }
+    const secret = Buffer.from((await readFile(path, 'utf8')).trim(), 'base64');
+    if (secret.length !== options.bytes) throw new ValidationError(`${options.what} ${path} is not ${String(options.bytes)} bytes: it is damaged`);
+    return secret;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (!options.create) throw new ValidationError(options.missing);
+    const secret = randomBytes(options.bytes);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const file = await open(path, 'wx', 0o600);
+    try {
+      await file.writeFile(`${secret.toString('base64')}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await chmod(path, 0o600);
+    const folder = await open(dirname(path), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+    return secret;
+  }
+}
