@@ -17,6 +17,8 @@ export interface SystemModeState {
   readonly reason: string;
   /** In recovery mode: the mode before it, which a rollback that changed nothing returns to. */
   readonly previous?: SystemMode;
+  /** In recovery mode: the state before it, so that a safe mode an administrator set survives. */
+  readonly previousState?: Omit<SystemModeState, 'previous' | 'previousState'>;
 }
 
 export const NORMAL_MODE: SystemModeState = { mode: 'normal', changedAt: new Date(0).toISOString(), rollbackId: null, reason: 'initial' };

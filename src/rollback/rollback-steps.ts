@@ -237,7 +237,11 @@ export class RollbackSteps {
       } else {
         const from: SystemMode[] = record.kind === 'undo' ? ['normal', 'safe', 'recovery'] : ['normal', 'safe'];
         const previous = before.mode === 'recovery' ? (before.previous ?? 'normal') : before.mode;
-        after = await this.deps.modes.set({ mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous }, from);
+        const previousState = before.mode === 'recovery' ? before.previousState : { mode: before.mode, changedAt: before.changedAt, rollbackId: before.rollbackId, reason: before.reason };
+        after = await this.deps.modes.set(
+          { mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous, ...(previousState ? { previousState } : {}) },
+          from,
+        );
       }
       await this.drainBackups();
     } else if (input.mode === 'safe') {
@@ -245,8 +249,16 @@ export class RollbackSteps {
     } else if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
       // A rollback that changed nothing (or was undone by its recovery) leaves the mode it found:
       // a safe mode set before it stays; one that restored its point ends in normal mode.
-      const target: SystemMode = input.after === 'unchanged' && before.previous === 'safe' ? 'safe' : 'normal';
-      after = await this.deps.modes.set({ mode: target, changedAt: now, rollbackId: target === 'safe' ? input.rollbackId : null, reason: `rollback ${input.rollbackId} ended` }, ['recovery']);
+      // A safe mode an administrator set (no rollback caused it) stays until they lift it; one a
+      // failed rollback caused ends with a rollback that restored its point.
+      const manualSafe = before.previousState?.mode === 'safe' && before.previousState.rollbackId === null;
+      const keepSafe = before.previous === 'safe' && (input.after === 'unchanged' || manualSafe);
+      after = await this.deps.modes.set(
+        keepSafe && before.previousState
+          ? { ...before.previousState }
+          : { mode: keepSafe ? 'safe' : 'normal', changedAt: now, rollbackId: null, reason: `rollback ${input.rollbackId} ended` },
+        ['recovery'],
+      );
     } else {
       await this.note(input.rollbackId, step, `the system is in ${before.mode} mode, not this rollback's recovery mode: left as it is`);
     }

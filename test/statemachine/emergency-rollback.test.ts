@@ -367,6 +367,20 @@ describe('emergency rollback state machine', () => {
     }
   });
 
+  it('a safe mode an administrator set stays after a rollback, with its reason', async () => {
+    const modes = new DynamoSystemModeStore(env.runtime.systemTable);
+    const manual = { mode: 'safe' as const, changedAt: clock.now().toISOString(), rollbackId: null, reason: 'incident 42: frozen by the on-call' };
+    await modes.set(manual);
+    try {
+      await changeSomething();
+      const result = await operations().rollback({ ...credentials(), hours: 24, reason: 'in safe mode' });
+      expect(result.phase).toBe('Completed');
+      expect(await modes.get()).toEqual(manual);
+    } finally {
+      await modes.set({ mode: 'normal', changedAt: clock.now().toISOString(), rollbackId: null, reason: 'test' });
+    }
+  });
+
   it('when returning to the safety snapshot fails too, the system stops in safe mode with the lock released', async () => {
     await changeSomething();
     const offset = await outboxSize();
