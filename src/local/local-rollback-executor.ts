@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { rollbackTaskHandlers, rollbackTaskNames } from '../../lambdas/rollback-task-handlers.js';
 import { EVENT_SOURCE, type EventType } from '../core/events.js';
-import type { RollbackRecord } from '../core/rollback-journal.js';
+import { isFinished, type RollbackRecord } from '../core/rollback-journal.js';
 import type { RollbackExecutor } from '../rollback/rollback-operations.js';
 import type { RollbackServices } from '../rollback/rollback-services.js';
 import { ROLLBACK_LEASE_MS } from '../rollback/rollback-steps.js';
@@ -94,7 +94,7 @@ export class LocalRollbackExecutor implements RollbackExecutor {
         const after = await s.journal.get(rollbackId);
         // The state machine records every ending itself; an execution that ended without one
         // (a broken definition, RecordOutcome itself failing) is recorded here.
-        if (after && !['Completed', 'Failed', 'PartiallyFailed', 'Undone'].includes(after.phase)) {
+        if (after && !isFinished(after.phase)) {
           const cause = r.ok ? 'the execution ended without recording an outcome' : `${r.error}: ${r.cause}`;
           await s.journal.put({ ...after, phase: 'Failed', finishedAt: s.clock.now().toISOString(), message: `rollback failed: ${cause}`, error: { name: r.ok ? 'Error' : r.error, message: cause } });
           await s.log.append(rollbackId, { at: s.clock.now(), step: 'Execution', message: `execution ended abnormally: ${cause}` });

@@ -336,8 +336,9 @@ export class RollbackOperations {
         actions.push(`left recovery mode (now ${to})`);
       }
     }
+    const running = new Set((await s.backups.runningBackups()).map((l) => l.runId));
     for (const lease of await s.catalog.listBackupLeases()) {
-      if ((await s.backups.runningBackups()).some((l) => l.runId === lease.runId)) continue;
+      if (running.has(lease.runId)) continue;
       await s.catalog.deleteBackupLease(lease.runId);
       actions.push(`removed the lease of the dead backup ${lease.runId}`);
     }
