@@ -113,6 +113,21 @@ export class CredentialCheck {
     }
     return admin;
   }
+
+  /**
+   * The password again, for a † operation inside a signed-in session (CONTRACT.md: a second
+   * confirmation inside one session asks for the password only; the TOTP code was used at sign-in).
+   */
+  async confirmPassword(username: string, password: string, requiredLevel: AdminLevel = 'admin'): Promise<AdminRecord> {
+    const admin = await this.admins.get(username);
+    if (!admin || admin.disabled || !(await verifyPassword(password, admin.passwordHash))) {
+      throw new AuthenticationError('confirmation refused: wrong password');
+    }
+    if (!levelAllows(admin.level, requiredLevel)) {
+      throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
+    }
+    return admin;
+  }
 }
 
 const RANK: Record<AdminLevel, number> = { viewer: 0, operator: 1, admin: 2 };

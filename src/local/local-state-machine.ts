@@ -6,9 +6,9 @@
  * transition is reported to `onTransition`.
  */
 import './promise-with-resolvers.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './project-root.js';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -47,17 +47,6 @@ export interface LocalRunOptions {
 }
 
 const LOCAL_ACCOUNT = 'arn:aws:lambda:local:000000000000:function:';
-
-/** The folder holding `statemachines/`, found upward from this module (src/ or dist/src/). */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'statemachines'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('statemachines/ not found above the installed package');
-    dir = up;
-  }
-}
 
 export function statemachinePath(name: string): string {
   return join(projectRoot(), 'statemachines', `${name}.asl.json`);

@@ -77,6 +77,8 @@ export interface CreateRecoveryPointOptions {
   readonly onProgress?: (p: BackupProgress) => void;
   /** The owner of the rollback lock this backup runs under (a rollback's safety snapshot). */
   readonly lockOwner?: string;
+  /** Started by a schedule: paused in safe mode. */
+  readonly scheduled?: boolean;
 }
 
 export interface VerifyOutcome {
@@ -190,13 +192,13 @@ export class BackupManager {
    * Refuses what the system mode forbids (exit 6), unless the work belongs to the rollback that
    * holds the lock (its safety snapshots).
    */
-  private async assertMode(operation: ModeOperation, lockOwner: string | undefined): Promise<void> {
-    if (this.deps.modes && lockOwner === undefined) assertModeAllows(await this.deps.modes.get(), operation);
+  private async assertMode(operation: ModeOperation, lockOwner: string | undefined, scheduled = false): Promise<void> {
+    if (this.deps.modes && lockOwner === undefined) assertModeAllows(await this.deps.modes.get(), operation, { scheduled });
   }
 
   /** Takes a recovery point: one snapshot per component, then the cross-component checks, then verification. */
   async createRecoveryPoint(options: CreateRecoveryPointOptions = {}): Promise<RecoveryPointRecord> {
-    await this.assertMode('backup', options.lockOwner);
+    await this.assertMode('backup', options.lockOwner, options.scheduled);
     const createdAt = options.at ?? this.deps.clock.now();
     const recoveryPointId = newId('rp', createdAt, random());
     return this.withBackupLease(recoveryPointId, options.lockOwner, () => this.takeRecoveryPoint(recoveryPointId, createdAt, options));
@@ -334,10 +336,12 @@ export class BackupManager {
       labels?: Record<string, string>;
       onProgress?: (p: SnapshotProgress) => void;
       lockOwner?: string;
+      /** Started by a schedule: paused in safe mode. */
+      scheduled?: boolean;
     } = {},
   ): Promise<SnapshotMeta> {
     const component = componentByName(this.deps.plan, componentName);
-    await this.assertMode('backup', options.lockOwner);
+    await this.assertMode('backup', options.lockOwner, options.scheduled);
     return this.withBackupLease(newId('run', this.deps.clock.now(), `${component.name}-${random()}`), options.lockOwner, () => this.takeComponentSnapshot(component, options));
   }
 
@@ -826,13 +830,13 @@ export class BackupManager {
   }
 
   /** Applies the retention policy and prunes what no kept snapshot references, under the rollback lock. */
-  async applyRetention(options: { dryRun: boolean; lockOwner?: string }): Promise<RetentionReport> {
+  async applyRetention(options: { dryRun: boolean; lockOwner?: string; scheduled?: boolean }): Promise<RetentionReport> {
     const pruner = new VaultPruner(this.deps.vault, this.deps.catalog);
     if (options.dryRun) {
       const plan = await this.retentionPlan();
       return retentionReport(true, plan, await pruner.prune(plan.keptPoints, plan.sideCutoff, true));
     }
-    await this.assertMode('retention', options.lockOwner);
+    await this.assertMode('retention', options.lockOwner, options.scheduled);
     const owner = options.lockOwner ?? `retention:${this.owner.host}:${this.owner.pid}:${random()}`;
     return withLock(this.deps.lock, owner, 'retention', async (guard) => {
       // Under the lock, no backup can start writing (see withBackupLease); one already running

@@ -81,6 +81,35 @@ function required(value: string | undefined, what: string): string {
   return value;
 }
 
+/**
+ * The rollback commands (CONTRACT.md, "Rollbacks"): which point each one chooses and how it
+ * restores. The CLI and the admin API both start rollbacks from this table.
+ */
+export const ROLLBACK_COMMANDS = {
+  'rollback:quick': { mode: 'differential', hours: 0, description: 'the newest verified point ("previous version"), differential' },
+  'rollback:full': { mode: 'full', hours: 24, description: 'the newest verified point at least 24 h old, rewriting and verifying everything' },
+  'rollback:emergency': { mode: 'differential', hours: 24, description: 'the newest verified point at least 24 h old, differential; a reason is required' },
+  'rollback:custom': { mode: 'differential', hours: undefined, description: 'the newest verified point at least N hours old (N=0: the newest)' },
+  'restore:alternative': { mode: 'differential', hours: undefined, description: 'exactly this recovery point (verified, not Corrupt)' },
+} as const satisfies Record<string, { mode: RollbackMode; hours: number | undefined; description: string }>;
+
+export type RollbackCommandName = keyof typeof ROLLBACK_COMMANDS;
+
+/** The point choice and mode of a rollback command; `hours` for rollback:custom, `backupId` for restore:alternative. */
+export function rollbackRequestOf(command: RollbackCommandName, args: { hours?: number | undefined; backupId?: string | undefined; reason?: string | undefined }): { hours: number } | { backupId: string } {
+  const spec = ROLLBACK_COMMANDS[command];
+  if (command === 'rollback:emergency' && (args.reason === undefined || args.reason.trim() === '')) throw new ValidationError('rollback:emergency needs a reason (--reason="why")');
+  if (command === 'restore:alternative') {
+    if (args.backupId === undefined) throw new ValidationError('restore:alternative needs --backup-id=ID ("npx wing backup:list" lists them)');
+    return { backupId: args.backupId };
+  }
+  if (command === 'rollback:custom') {
+    if (args.hours === undefined) throw new ValidationError('rollback:custom needs --hours=N');
+    return { hours: args.hours };
+  }
+  return { hours: spec.hours ?? 24 };
+}
+
 export class RollbackOperations {
   constructor(private readonly deps: RollbackSystemDeps) {}
 
@@ -242,12 +271,38 @@ export class RollbackOperations {
     return {
       success,
       rollbackId,
-      recoveryPointId: record.recoveryPointId,
+      // Before SelectRecoveryPoint records it, the point chosen at the request is the one.
+      recoveryPointId: record.recoveryPointId ?? ('backupId' in record.selection ? record.selection.backupId : null),
       phase: record.phase,
       message: record.message,
       ...(record.error ? { error: record.error.message, errorName: record.error.name } : {}),
       warnings: record.warnings,
     };
+  }
+
+  /** Rollbacks and undos, newest first. */
+  list(): Promise<RollbackRecord[]> {
+    return this.deps.services.journal.list();
+  }
+
+  /**
+   * Enters or leaves safe mode (read-only except for administrators, schedules paused). Refused
+   * during a rollback's recovery mode: the rollback decides how that ends.
+   */
+  async setSafeMode(initiator: string, request: { enabled: boolean; reason: string }): Promise<SystemModeState> {
+    const s = this.deps.services;
+    const current = await s.modes.get();
+    if (current.mode === 'recovery') {
+      throw new ConflictError(`the system is in the recovery mode of rollback ${current.rollbackId ?? 'unknown'}: safe mode can change once it ends ("npx wing rollback:cleanup" after a crash)`);
+    }
+    const to = request.enabled ? 'safe' : 'normal';
+    if (current.mode === to) return current;
+    const now = s.clock.now().toISOString();
+    const reason = request.reason.trim() === '' ? `${to === 'safe' ? 'entered' : 'left'} by ${initiator}` : `${request.reason} (by ${initiator})`;
+    // Conditional on the mode read above: a rollback that entered recovery mode meanwhile wins.
+    const next = await s.modes.set({ mode: to, changedAt: now, rollbackId: null, reason }, [current.mode]);
+    await s.events.publish({ type: 'SystemModeChanged', detail: { version: EVENT_VERSION, time: now, status: to, from: current.mode, to, step: 'SafeMode' } });
+    return next;
   }
 
   async record(rollbackId?: string): Promise<RollbackRecord> {
@@ -296,6 +351,11 @@ export class RollbackOperations {
    */
   async cleanup(request: Partial<Credentials> & { reason?: string }): Promise<{ actions: string[]; rollbackId: string | null }> {
     await this.authenticate(request);
+    return this.cleanupAs();
+  }
+
+  /** {@link cleanup} for an administrator authenticated already (the admin API's session). */
+  async cleanupAs(): Promise<{ actions: string[]; rollbackId: string | null }> {
     const s = this.deps.services;
     const actions: string[] = [];
     const listed = (await s.journal.list())[0];

@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AwsComponentSources } from '../adapters/component-sources.js';
+import { DynamoAuditTrail } from '../adapters/dynamodb-audit-trail.js';
 import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
 import { DynamoRollbackJournal } from '../adapters/dynamodb-rollback-journal.js';
 import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
@@ -51,6 +52,7 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     modes,
     ...(deps.isOwnerAlive ? { isOwnerAlive: deps.isOwnerAlive } : {}),
   });
+  const audit = new DynamoAuditTrail(systemTable, deps.clock);
   const health = new HealthMonitor({ plan: deps.plan, sources, clock: deps.clock });
   const steps = new RollbackSteps({
     plan: deps.plan,
@@ -62,6 +64,7 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     health,
     log: deps.log,
     clock: deps.clock,
+    audit,
   });
-  return { systemTable, catalog, lock, journal, modes, sources, backups, health, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
+  return { systemTable, catalog, lock, journal, modes, sources, backups, health, audit, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
 }

@@ -6,6 +6,7 @@
  * what the next states need, including the event and notification the state machine then sends
  * through direct service integrations.
  */
+import type { AuditTrail } from '../core/audit-trail.js';
 import type { Catalog } from '../core/catalog.js';
 import { ConflictError, IntegrityError, NotFoundError } from '../core/errors.js';
 import { EVENT_VERSION, type EventDetail, type EventType } from '../core/events.js';
@@ -83,6 +84,8 @@ export interface RollbackStepsDeps {
   readonly health: HealthMonitor;
   readonly log: RollbackLog;
   readonly clock: Clock;
+  /** Where the end of every rollback is recorded, beside its start. */
+  readonly audit?: AuditTrail;
   /** How long a step may hold the lock without renewing it. */
   readonly leaseMs?: number;
   /** How long entering recovery mode waits for backups in flight to finish (drain writes). */
@@ -461,6 +464,7 @@ export class RollbackSteps {
       await this.update(undoOf, () => ({ phase: 'Undone', undoneBy: record.rollbackId, undoneAt: now }));
     }
     await this.note(input.rollbackId, 'RecordOutcome', message, { result: phase, written, deleted });
+    await this.deps.audit?.append({ actor: record.initiator, action: `${record.kind}.finished`, outcome: phase === 'Completed' ? 'succeeded' : 'failed', detail: `${record.rollbackId} ${phase}: ${message}`, source: 'state-machine' });
     const type: EventType = phase === 'Completed' ? (record.kind === 'undo' ? 'RollbackUndone' : 'RollbackCompleted') : 'RollbackFailed';
     return {
       succeeded: phase === 'Completed',

@@ -1,0 +1,88 @@
+/**
+ * The admin API: route groups over the rollback system. Each group (sessions, rollbacks,
+ * backups, health, audit, system, docs) is one middy handler, one Lambda on AWS; locally the
+ * same handlers sit behind the owner's HTTP server. A route declares its method, path, the
+ * level it needs and its input schemas; the schemas validate requests and make up the OpenAPI
+ * document, so the document cannot drift from what the handlers accept.
+ */
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { AdminSessions } from '../core/admin-sessions.js';
+import type { AuditTrail } from '../core/audit-trail.js';
+import type { AdminLevel, AdminStore } from '../core/credentials.js';
+import type { ExecutionHistory } from '../core/execution-history.js';
+import type { RollbackOperations } from '../rollback/rollback-operations.js';
+import { NotFoundError } from '../core/errors.js';
+import { apiErrors, type ApiEvent, type ApiResult } from './api-http.js';
+
+/** What the handlers work with; built once per process (cold start). */
+export interface AdminApiDeps {
+  readonly operations: RollbackOperations;
+  readonly sessions: AdminSessions;
+  readonly admins: AdminStore;
+  readonly audit: AuditTrail;
+  readonly history: ExecutionHistory;
+  readonly logError: (message: string, err: unknown) => void;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface ApiRoute {
+  readonly method: HttpMethod;
+  /** With `{name}` path parameters, as API Gateway and middy's router write them. */
+  readonly path: string;
+  readonly summary: string;
+  /** The level the session needs; `public` for sign-in and the API document. */
+  readonly access: AdminLevel | 'public';
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** Status of a successful answer (for the document). */
+  readonly status?: number;
+  readonly handle: (event: ApiEvent, deps: AdminApiDeps) => Promise<ApiResult>;
+}
+
+export interface RouteGroup {
+  readonly name: string;
+  /** Every route of the group starts with this path (the local server dispatches on it). */
+  readonly prefix: string;
+  readonly routes: readonly ApiRoute[];
+}
+
+export type AdminApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+/** One route group as a middy handler: router, error mapping. `deps` is called once, lazily. */
+export function routeGroupHandler(group: RouteGroup, deps: () => Promise<AdminApiDeps>): AdminApiHandler {
+  let built: Promise<AdminApiDeps> | undefined;
+  const resolved = (): Promise<AdminApiDeps> => {
+    built ??= deps().catch((err: unknown) => {
+      // A failed cold start is retried by the next request rather than cached.
+      built = undefined;
+      throw err;
+    });
+    return built;
+  };
+  const router = httpRouterHandler({
+    routes: group.routes.map((route) => ({
+      method: route.method,
+      path: route.path,
+      handler: async (event: ApiEvent) => route.handle(event, await resolved()),
+    })),
+    notFoundResponse: ({ method, path }) => {
+      throw new NotFoundError(`no route ${method} ${path}: GET /api/openapi.json lists them`);
+    },
+  }) as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>;
+  const logError = (message: string, err: unknown): void => {
+    // Before the deps exist (a failed cold start) the error still reaches the platform's log.
+    resolved().then(
+      (d) => {
+        d.logError(message, err);
+      },
+      () => {
+        console.error(message, err);
+      },
+    );
+  };
+  return middy<ApiEvent, ApiResult>().use(apiErrors(logError)).handler(router);
+}

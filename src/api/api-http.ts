@@ -1,0 +1,123 @@
+/**
+ * HTTP plumbing of the admin API, shared by every route group: JSON responses, the mapping of
+ * domain errors to status codes, request parsing with zod, and the session check. Handlers stay
+ * thin: parse, authorize, call the rollback system, answer.
+ *
+ * Errors: a WingError's message is written for operators and is returned as is, with a 4xx
+ * status (bad input 400, refused credentials 401, insufficient level 403, unknown id 404,
+ * conflict 409, verification failed 422, rate limited 429 with Retry-After). Anything else is a
+ * fault of the system: 500 with a generic message (details go to the log, never to the caller).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
+import type { z } from 'zod';
+import type { AdminLevel } from '../core/credentials.js';
+import type { Session } from '../core/admin-sessions.js';
+import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, ValidationError, WingError } from '../core/errors.js';
+
+export type ApiEvent = APIGatewayProxyEvent;
+export type ApiResult = APIGatewayProxyResult;
+
+/** Headers of every answer: JSON, never cached (tokens and live state), no sniffing, no framing. */
+const BASE_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+} as const;
+
+export function json(statusCode: number, body: Record<string, unknown>, headers: Record<string, string> = {}): ApiResult {
+  return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function ok(body: Record<string, unknown>, statusCode = 200): ApiResult {
+  return json(statusCode, { success: true, ...body });
+}
+
+/** The status code and message an error is answered with. */
+export function errorResponse(err: unknown): ApiResult {
+  const status = statusOf(err);
+  if (status >= 500) return json(status, { success: false, error: 'internal error of the rollback system: see its logs' });
+  const message = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+  const headers: Record<string, string> = err instanceof RateLimitedError ? { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) } : {};
+  return json(status, { success: false, error: message }, headers);
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ValidationError) return 400;
+  if (err instanceof AuthenticationError) return err.message.startsWith('authorization refused') ? 403 : 401;
+  if (err instanceof RateLimitedError) return 429;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof IntegrityError) return 422;
+  // Errors of middy's router (unknown route: 404, method) carry their status.
+  const http = (err as { statusCode?: unknown; expose?: unknown } | null)?.statusCode;
+  if (typeof http === 'number' && http >= 400 && http < 500) return http;
+  if (err instanceof WingError) return 422;
+  return 500;
+}
+
+/** Middy middleware: every error becomes a JSON answer; 5xx are logged with their stack. */
+export function apiErrors(log: (message: string, err: unknown) => void): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    onError: (request) => {
+      const response = errorResponse(request.error);
+      if (response.statusCode >= 500) log('admin API request failed', request.error);
+      request.response = response;
+    },
+  };
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid request';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/** The JSON body, validated; 400 with the first problem otherwise. */
+export function parseBody<T extends z.ZodType>(event: ApiEvent, schema: T): z.infer<T> {
+  let value: unknown;
+  try {
+    const text = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    value = text.trim() === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new ValidationError('the request body is not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(`invalid request: ${firstIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The query string or path parameters, validated; 400 with the first problem otherwise. */
+export function parseParams<T extends z.ZodType>(params: Record<string, string | undefined> | null, schema: T): z.infer<T> {
+  const defined = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined));
+  const parsed = schema.safeParse(defined);
+  if (!parsed.success) throw new ValidationError(`invalid request: ${firstIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The bearer token of the request, or 401. */
+export function bearerToken(event: ApiEvent): string {
+  const header = Object.entries(event.headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match?.[1]) throw new AuthenticationError('sign in first: this call needs "Authorization: Bearer <token>" from POST /api/sessions');
+  return match[1];
+}
+
+/** Verifies the session of every call (expiry, signature, revocation, the user's current level). */
+export interface SessionVerifier {
+  verify(token: string, requiredLevel?: AdminLevel): Promise<Session>;
+}
+
+export async function authorize(event: ApiEvent, sessions: SessionVerifier, level: AdminLevel): Promise<Session & { token: string }> {
+  const token = bearerToken(event);
+  return { ...(await sessions.verify(token, level)), token };
+}
+
+/** The caller's address, for the audit trail (API Gateway's view of it, or the local server's). */
+export function sourceOf(event: ApiEvent): string {
+  return event.requestContext.identity.sourceIp || 'unknown';
+}

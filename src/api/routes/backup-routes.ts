@@ -1,0 +1,82 @@
+/** `/api/backups`: recovery points with their verification and drill state; take and verify one. */
+import type { RecoveryPointRecord } from '../../core/catalog.js';
+import { componentByName } from '../../core/plan.js';
+import { createBackupRequest, verifyBackupRequest, type RecoveryPointSummary } from '../api-schemas.js';
+import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
+import type { RouteGroup } from '../admin-api.js';
+
+function summary(p: RecoveryPointRecord): RecoveryPointSummary {
+  return {
+    recoveryPointId: p.recoveryPointId,
+    createdAt: p.createdAt,
+    type: p.type,
+    status: p.status,
+    verifiedAt: p.verifiedAt,
+    labels: { ...p.labels },
+    snapshots: p.snapshots.map((s) => ({ component: s.component, snapshotId: s.snapshotId, items: s.items, bytes: s.bytes })),
+    lastDrill: p.lastDrill ? { ...p.lastDrill } : null,
+  };
+}
+
+export const backupRoutes: RouteGroup = {
+  name: 'backups',
+  prefix: '/api/backups',
+  routes: [
+    {
+      method: 'GET',
+      path: '/api/backups',
+      summary: 'Recovery points, newest first, with status, verification and last drill',
+      access: 'viewer',
+      handle: async (event, deps) => {
+        await authorize(event, deps.sessions, 'viewer');
+        const points = await deps.operations.services.backups.listRecoveryPoints();
+        return ok({ recoveryPoints: points.map(summary) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/backups',
+      summary: 'Take a recovery point now (or one component snapshot) and verify it',
+      access: 'operator',
+      body: createBackupRequest,
+      status: 201,
+      handle: async (event, deps) => {
+        const session = await authorize(event, deps.sessions, 'operator');
+        const request = parseBody(event, createBackupRequest);
+        const backups = deps.operations.services.backups;
+        const detail = request.component ? `component ${request.component}` : 'recovery point';
+        try {
+          if (request.component !== undefined) {
+            componentByName(deps.operations.services.plan, request.component);
+            const snapshot = await backups.createComponentSnapshot(request.component, request.type ? { type: request.type } : {});
+            await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: 'succeeded', detail: `${detail}: ${snapshot.snapshotId}`, source: sourceOf(event) });
+            return ok({ snapshotId: snapshot.snapshotId, component: snapshot.component, items: snapshot.itemCount, bytes: snapshot.storedBytes, verifiedAt: snapshot.verifiedAt }, 201);
+          }
+          const point = await backups.createRecoveryPoint(request.type ? { type: request.type } : {});
+          await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: point.status === 'Completed' ? 'succeeded' : 'failed', detail: `${detail}: ${point.recoveryPointId} ${point.status}`, source: sourceOf(event) });
+          return ok({ recoveryPointId: point.recoveryPointId, status: point.status, snapshots: summary(point).snapshots, verifiedAt: point.verifiedAt }, 201);
+        } catch (err) {
+          await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: 'refused', detail: `${detail}: ${err instanceof Error ? err.message : String(err)}`, source: sourceOf(event) });
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/backups/verify',
+      summary: 'Decrypt and re-hash one recovery point, or all; 422 names the damaged object',
+      access: 'operator',
+      body: verifyBackupRequest,
+      handle: async (event, deps) => {
+        const session = await authorize(event, deps.sessions, 'operator');
+        const request = parseBody(event, verifyBackupRequest);
+        const backups = deps.operations.services.backups;
+        const outcomes = 'backupId' in request ? [await backups.verifyRecoveryPoint(request.backupId)] : await backups.verifyAll();
+        const failed = outcomes.filter((o) => !o.ok);
+        await deps.audit.append({ actor: session.username, action: 'backup.verify', outcome: failed.length === 0 ? 'succeeded' : 'failed', detail: `${outcomes.length} point(s), ${failed.length} failed`, source: sourceOf(event) });
+        const body = { results: outcomes.map((o) => ({ recoveryPointId: o.recoveryPointId, ok: o.ok, status: o.status, problems: o.problems })) };
+        return failed.length === 0 ? ok(body) : { ...ok(body), statusCode: 422, body: JSON.stringify({ success: false, error: `verification failed: ${failed.map((f) => f.recoveryPointId).join(', ')}`, ...body }) };
+      },
+    },
+  ],
+};

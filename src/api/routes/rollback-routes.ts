@@ -1,0 +1,178 @@
+/**
+ * `/api/rollbacks`: plan, start, follow, undo and clean up rollbacks. A start needs an
+ * administrator's session, the password typed again and an explicit confirmation of the data
+ * loss; it returns 202 with the rollback id as soon as the state machine runs, and the caller
+ * follows it with `GET /api/rollbacks/{id}` (per-component progress and the executed steps).
+ */
+import { CredentialCheck } from '../../core/credentials.js';
+import { isFinished } from '../../core/rollback-journal.js';
+import { rollbackRequestOf, type RollbackResult } from '../../rollback/rollback-operations.js';
+import { cleanupRequest, planQuery, rollbackPath, startRollbackRequest, undoRequest } from '../api-schemas.js';
+import { authorize, ok, parseBody, parseParams, sourceOf, type ApiEvent } from '../api-http.js';
+import type { AdminApiDeps, RouteGroup } from '../admin-api.js';
+
+/** The password again, audited when wrong; returns the administrator's username. */
+async function confirmedAdmin(event: ApiEvent, deps: AdminApiDeps, password: string, action: string): Promise<{ username: string; source: string }> {
+  const session = await authorize(event, deps.sessions, 'admin');
+  const source = sourceOf(event);
+  try {
+    await new CredentialCheck(deps.admins, deps.operations.services.clock).confirmPassword(session.username, password);
+  } catch (err) {
+    await deps.audit.append({ actor: session.username, action, outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source });
+    throw err;
+  }
+  return { username: session.username, source };
+}
+
+/** Runs `start`, auditing the request as started or refused. */
+async function audited(deps: AdminApiDeps, who: { username: string; source: string }, action: string, what: string, start: () => Promise<RollbackResult>): Promise<RollbackResult> {
+  try {
+    const result = await start();
+    await deps.audit.append({ actor: who.username, action, outcome: 'started', detail: `${what}: ${result.rollbackId} to ${result.recoveryPointId ?? 'the safety snapshots'}`, source: who.source });
+    return result;
+  } catch (err) {
+    await deps.audit.append({ actor: who.username, action, outcome: 'refused', detail: `${what}: ${err instanceof Error ? err.message : String(err)}`, source: who.source });
+    throw err;
+  }
+}
+
+function started(result: RollbackResult): Record<string, unknown> {
+  return {
+    rollbackId: result.rollbackId,
+    recoveryPointId: result.recoveryPointId,
+    phase: result.phase,
+    message: result.message,
+    ...(result.error !== undefined ? { error: result.error } : {}),
+  };
+}
+
+export const rollbackRoutes: RouteGroup = {
+  name: 'rollbacks',
+  prefix: '/api/rollbacks',
+  routes: [
+    {
+      method: 'GET',
+      path: '/api/rollbacks/plan',
+      summary: 'Dry run: the recovery point a rollback would use and, per component, what it would write, delete and leave',
+      access: 'viewer',
+      query: planQuery,
+      handle: async (event, deps) => {
+        await authorize(event, deps.sessions, 'viewer');
+        const query = parseParams(event.queryStringParameters, planQuery);
+        const plan = await deps.operations.plan(query.backupId !== undefined ? { backupId: query.backupId } : { hours: query.hours ?? 24 });
+        const p = plan.recoveryPoint;
+        return ok({ recoveryPoint: { recoveryPointId: p.recoveryPointId, createdAt: p.createdAt, status: p.status, verifiedAt: p.verifiedAt }, components: plan.components });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/rollbacks',
+      summary: 'Start a rollback (password confirmed again, data loss confirmed); 202 with its id',
+      access: 'admin',
+      body: startRollbackRequest,
+      status: 202,
+      handle: async (event, deps) => {
+        const request = parseBody(event, startRollbackRequest);
+        const who = await confirmedAdmin(event, deps, request.password, 'rollback.start');
+        const choice = rollbackRequestOf(request.command, request);
+        const mode = request.command === 'rollback:full' ? 'full' : 'differential';
+        const result = await audited(deps, who, 'rollback.start', `${request.command} (${request.reason || 'no reason given'})`, () =>
+          deps.operations.startRollback(who.username, { ...choice, mode, reason: request.reason, command: request.command, wait: false }),
+        );
+        return ok(started(result), 202);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/rollbacks',
+      summary: 'Rollbacks and undos, newest first',
+      access: 'viewer',
+      handle: async (event, deps) => {
+        await authorize(event, deps.sessions, 'viewer');
+        const records = await deps.operations.list();
+        return ok({
+          rollbacks: records.map((r) => ({ rollbackId: r.rollbackId, kind: r.kind, command: r.command, phase: r.phase, step: r.step, initiator: r.initiator, reason: r.reason, requestedAt: r.requestedAt, finishedAt: r.finishedAt, recoveryPointId: r.recoveryPointId, message: r.message })),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/rollbacks/{rollbackId}',
+      summary: 'A rollback (or `latest`): phase, step, per-component progress and the executed steps',
+      access: 'viewer',
+      handle: async (event, deps) => {
+        await authorize(event, deps.sessions, 'viewer');
+        const { rollbackId } = parseParams(event.pathParameters, rollbackPath);
+        const status = await deps.operations.status(rollbackId === 'latest' ? undefined : rollbackId);
+        const record = await deps.operations.record(status.rollbackId);
+        return ok({
+          rollbackId: status.rollbackId,
+          kind: status.kind,
+          command: record.command,
+          phase: status.phase,
+          finished: isFinished(status.phase),
+          step: status.step,
+          recoveryPointId: status.recoveryPointId,
+          initiator: status.initiator,
+          reason: status.reason,
+          requestedAt: status.requestedAt,
+          finishedAt: status.finishedAt,
+          message: status.message,
+          ...(record.error ? { error: record.error.message, errorName: record.error.name } : {}),
+          warnings: status.warnings,
+          systemMode: status.mode.mode,
+          components: status.components.map((c) => ({ component: c.component, phase: c.phase, written: c.written, deleted: c.deleted, unchanged: c.unchanged })),
+          steps: await deps.history.steps(status.rollbackId),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/rollbacks/{rollbackId}/log',
+      summary: "A rollback's log, one line per step",
+      access: 'viewer',
+      handle: async (event, deps) => {
+        await authorize(event, deps.sessions, 'viewer');
+        const { rollbackId } = parseParams(event.pathParameters, rollbackPath);
+        const id = rollbackId === 'latest' ? (await deps.operations.record()).rollbackId : rollbackId;
+        const log = await deps.operations.logs(id);
+        return ok({ rollbackId: id, lines: log.split('\n').filter((l) => l !== '') });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/rollbacks/undo',
+      summary: 'Undo the latest rollback from its safety snapshots (password confirmed again); 202',
+      access: 'admin',
+      body: undoRequest,
+      status: 202,
+      handle: async (event, deps) => {
+        const request = parseBody(event, undoRequest);
+        const who = await confirmedAdmin(event, deps, request.password, 'rollback.undo');
+        const result = await audited(deps, who, 'rollback.undo', `undo (${request.reason ?? 'no reason given'})`, () =>
+          deps.operations.startUndo(who.username, { ...(request.rollbackId !== undefined ? { rollbackId: request.rollbackId } : {}), ...(request.reason ? { reason: request.reason } : {}), wait: false }),
+        );
+        return ok(started(result), 202);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/rollbacks/cleanup',
+      summary: 'After a crash: release a stale lock, return a dead rollback to its safety snapshots, leave recovery mode',
+      access: 'admin',
+      body: cleanupRequest,
+      handle: async (event, deps) => {
+        const request = parseBody(event, cleanupRequest);
+        const who = await confirmedAdmin(event, deps, request.password, 'rollback.cleanup');
+        try {
+          const result = await deps.operations.cleanupAs();
+          await deps.audit.append({ actor: who.username, action: 'rollback.cleanup', outcome: 'succeeded', detail: `${request.reason ?? ''} ${result.actions.join('; ')}`.trim(), source: who.source });
+          return ok({ rollbackId: result.rollbackId, actions: result.actions });
+        } catch (err) {
+          await deps.audit.append({ actor: who.username, action: 'rollback.cleanup', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: who.source });
+          throw err;
+        }
+      },
+    },
+  ],
+};

@@ -1,0 +1,55 @@
+/**
+ * `/api/sessions`: sign in with password + TOTP (the code is used once) for a short-lived signed
+ * token; see and end the current session. Every sign-in, accepted or refused, is audited.
+ */
+import { signInRequest } from '../api-schemas.js';
+import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
+import type { RouteGroup } from '../admin-api.js';
+
+export const sessionRoutes: RouteGroup = {
+  name: 'sessions',
+  prefix: '/api/sessions',
+  routes: [
+    {
+      method: 'POST',
+      path: '/api/sessions',
+      summary: 'Sign in with username, password and authentication code; returns a session token',
+      access: 'public',
+      body: signInRequest,
+      status: 201,
+      handle: async (event, deps) => {
+        const credentials = parseBody(event, signInRequest);
+        try {
+          const { token, session } = await deps.sessions.signIn(credentials);
+          await deps.audit.append({ actor: session.username, action: 'session.signIn', outcome: 'succeeded', detail: `session ${session.sessionId} until ${session.expiresAt.toISOString()}`, source: sourceOf(event) });
+          return ok({ token, username: session.username, level: session.level, expiresAt: session.expiresAt.toISOString() }, 201);
+        } catch (err) {
+          await deps.audit.append({ actor: credentials.username, action: 'session.signIn', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: sourceOf(event) });
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/sessions/current',
+      summary: 'The current session',
+      access: 'viewer',
+      handle: async (event, deps) => {
+        const session = await authorize(event, deps.sessions, 'viewer');
+        return ok({ username: session.username, level: session.level, expiresAt: session.expiresAt.toISOString() });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/api/sessions/current',
+      summary: 'Sign out: revoke the current session',
+      access: 'viewer',
+      handle: async (event, deps) => {
+        const session = await authorize(event, deps.sessions, 'viewer');
+        await deps.sessions.revoke(session);
+        await deps.audit.append({ actor: session.username, action: 'session.signOut', outcome: 'succeeded', detail: `session ${session.sessionId}`, source: sourceOf(event) });
+        return ok({});
+      },
+    },
+  ],
+};
