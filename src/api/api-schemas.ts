@@ -42,6 +42,8 @@ export const startRollbackRequest = z
     reason,
     confirmDataLoss: z.literal(true, 'confirmDataLoss must be true: a rollback loses the changes made since the recovery point'),
     password,
+    /** The point the administrator was shown (from the plan): refused with 409 if the command now chooses another. */
+    expectRecoveryPointId: recoveryPointId.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.command === 'rollback:emergency' && r.reason === '') ctx.addIssue({ code: 'custom', path: ['reason'], message: 'an emergency rollback needs a reason' });
@@ -65,6 +67,9 @@ export const createBackupRequest = z.strictObject({ component: z.string().min(1)
 
 /** POST /api/backups/verify: one point, or all of them. */
 export const verifyBackupRequest = z.union([z.strictObject({ backupId: recoveryPointId }), z.strictObject({ all: z.literal(true) })]);
+
+/** POST /api/backups/retention: apply the retention policy and prune (dryRun: only report). */
+export const retentionRequest = z.strictObject({ dryRun: z.boolean().default(false), reason: reason.optional(), password: password.optional() }).refine((r) => r.dryRun || r.password !== undefined, { message: 'password: the password is required unless dryRun', path: ['password'] });
 
 /** GET /api/health?component=C. */
 export const healthQuery = z.strictObject({ component: z.string().min(1).max(64).optional() });

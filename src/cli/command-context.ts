@@ -3,7 +3,10 @@
  * command opens the runtime lazily, so bad usage is refused before any service starts.
  */
 import { ValidationError } from '../core/errors.js';
+import { AdminApiClient } from '../api/admin-api-client.js';
 import { openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
+import { readLiveOwner } from '../local/run-owner.js';
+import { resolveWingHome } from '../local/state-folder.js';
 import type { OutputOptions } from './output.js';
 import { progressOnStderr, type ProgressReporter } from './progress.js';
 
@@ -30,9 +33,20 @@ export class CommandContext {
     if (flags.target === 'aws') {
       throw new ValidationError('--target aws needs a deployed stack; the AWS target of the CLI arrives with the operator-interfaces issue: use --target local');
     }
-    // A rollback started with --no-wait must outlive this command, so it runs in the owner's admin
-    // API (npm start); until that exists every command waits.
-    if (!flags.wait) throw new ValidationError('--no-wait applies to rollbacks sent to the admin API of a running "npm start", which arrives with the operator-interfaces issue: run the command without --no-wait');
+  }
+
+  /**
+   * The admin API that † commands go through: the live owner's (`npm start`), or none when this
+   * command is the owner. A rollback started with --no-wait must outlive the command, so it
+   * needs an API to run in.
+   */
+  async adminApi(): Promise<AdminApiClient | undefined> {
+    const owner = await readLiveOwner(resolveWingHome());
+    const api = owner?.endpoints.api;
+    if (api === undefined && !this.flags.wait) {
+      throw new ValidationError('--no-wait applies to rollbacks run by a running "npm start" (its admin API runs them after this command returns): start it, or run the command without --no-wait');
+    }
+    return api === undefined ? undefined : new AdminApiClient(api);
   }
 
   async open(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {

@@ -41,6 +41,8 @@ export function runAction(action: CommandAction): (...args: unknown[]) => Promis
     let ctx: CommandContext | undefined;
     try {
       ctx = new CommandContext(flags);
+      // --no-wait without an owner's admin API is bad usage, refused before anything starts.
+      if (!flags.wait) await ctx.adminApi();
       const result = await action(ctx, opts);
       await ctx.close();
       process.exitCode = writeResult(result, ctx.output);

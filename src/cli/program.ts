@@ -10,7 +10,10 @@ import { registerInit } from './commands/init-command.js';
 import { registerPlanShow } from './commands/plan-command.js';
 import { registerRetentionApply } from './commands/retention-command.js';
 import { registerRollbackCommands } from './commands/rollback-commands.js';
+import { registerAuditList } from './commands/audit-command.js';
+import { registerHealthCheck } from './commands/health-command.js';
 import { registerRollbackPlan } from './commands/rollback-plan-command.js';
+import { registerSafeMode } from './commands/safe-mode-command.js';
 import { registerStart } from './commands/start-command.js';
 import { withGlobalFlags } from './command-runner.js';
 import { writeError } from './output.js';
@@ -22,7 +25,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, our wording); help still shows.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan]) {
+  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList]) {
     withGlobalFlags(register(program)).exitOverride();
   }
   for (const command of registerRollbackCommands(program)) withGlobalFlags(command).exitOverride();

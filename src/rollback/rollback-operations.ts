@@ -26,6 +26,10 @@ export interface RollbackRequest extends Partial<Credentials> {
   readonly command?: string;
   /** false: return once the execution started (phase InProgress). */
   readonly wait?: boolean;
+  /** The point the administrator was shown: refused (conflict) if the choice now differs. */
+  readonly expectRecoveryPointId?: string;
+  /** Where the request came from (an address, `cli`), for the audit trail. */
+  readonly source?: string;
 }
 
 /** CONTRACT.md: `{ success, rollbackId, recoveryPointId, phase, message, error? }`. */
@@ -118,14 +122,33 @@ export class RollbackOperations {
   }
 
   /** Password + single-use TOTP of an administrator; returns the username. */
-  async authenticate(request: Partial<Credentials>): Promise<string> {
+  async authenticate(request: Partial<Credentials> & { source?: string }): Promise<string> {
     const credentials: Credentials = {
       username: required(request.username, 'the administrator username (--username or WING_USERNAME)'),
       password: required(request.password, 'the password (WING_PASSWORD or the prompt)'),
       totp: required(request.totp, 'the authentication code (--totp or WING_TOTP)'),
     };
-    const admin = await new CredentialCheck(this.deps.admins, this.deps.services.clock).verify(credentials);
-    return admin.username;
+    return this.audited(credentials.username, 'authenticate', request.source, () => 'password and authentication code', async () => {
+      const admin = await new CredentialCheck(this.deps.admins, this.deps.services.clock).verify(credentials);
+      return admin.username;
+    }, 'succeeded');
+  }
+
+  /**
+   * Runs `fn` and records it in the audit trail: `outcome` when it works, `refused` with the
+   * error's message when it is refused. Only names and outcomes are written, never a secret.
+   */
+  private async audited<T>(actor: string, action: string, source: string | undefined, detail: (result: T) => string, fn: () => Promise<T>, outcome: 'started' | 'succeeded' = 'started'): Promise<T> {
+    const audit = this.deps.services.audit;
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      await audit.append({ actor, action, outcome: 'refused', detail: asError(err).message, source: source ?? 'unknown' });
+      throw err;
+    }
+    await audit.append({ actor, action, outcome, detail: detail(result), source: source ?? 'unknown' });
+    return result;
   }
 
   /** The point a rollback would use, and per component what it would write, delete and leave. */
@@ -144,12 +167,20 @@ export class RollbackOperations {
    * and asks for confirmation, then starts). The point is chosen once, here: the execution
    * restores exactly the point that was shown, even if a backup completes meanwhile.
    */
-  async startRollback(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
+  startRollback(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
+    const what = `${request.command ?? 'rollback'} (${request.reason || 'no reason given'})`;
+    return this.audited(initiator, 'rollback.start', request.source, (r) => `${what}: ${r.rollbackId} to ${r.recoveryPointId ?? 'unknown'}`, () => this.startRollbackOf(initiator, request));
+  }
+
+  private async startRollbackOf(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
     const choice = validatedChoice(request);
     const mode: string = request.mode ?? 'differential';
     if (mode !== 'differential' && mode !== 'full') throw new ValidationError(`mode must be differential or full, not ${mode}`);
     await this.assertCanStart('rollback');
     const point = await this.deps.services.backups.choosePoint(choice);
+    if (request.expectRecoveryPointId !== undefined && request.expectRecoveryPointId !== point.recoveryPointId) {
+      throw new ConflictError(`the recovery point changed since it was shown (now ${point.recoveryPointId}, shown ${request.expectRecoveryPointId}): look at the plan again and confirm`);
+    }
     return this.run({
       kind: 'rollback',
       selection: { backupId: point.recoveryPointId },
@@ -166,7 +197,11 @@ export class RollbackOperations {
     return this.startUndo(await this.authenticate(request), request);
   }
 
-  async startUndo(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
+  startUndo(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean; source?: string }): Promise<RollbackResult> {
+    return this.audited(initiator, 'rollback.undo', request.source, (r) => `${r.rollbackId} undoes the latest rollback (${request.reason ?? 'no reason given'})`, () => this.startUndoOf(initiator, request));
+  }
+
+  private async startUndoOf(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
     const complete = async (r: RollbackRecord): Promise<boolean> =>
       (await this.deps.services.backups.safetySnapshotsOf(r.rollbackId)).length >= this.deps.services.plan.components.length;
     // The latest rollback that changed data: one refused at the lock or failed before its safety
@@ -280,6 +315,11 @@ export class RollbackOperations {
     };
   }
 
+  /** `retention:apply` for an authenticated administrator: the policy and the prune, under the lock, audited. */
+  applyRetentionAs(initiator: string, request: { reason?: string; source?: string } = {}): ReturnType<RollbackServices['backups']['applyRetention']> {
+    return this.audited(initiator, 'retention.apply', request.source, (r) => `${request.reason ? `${request.reason}: ` : ''}${String(r.deletedRecoveryPoints.length)} point(s) and ${String(r.deletedObjects)} object(s) deleted`, () => this.deps.services.backups.applyRetention({ dryRun: false }), 'succeeded');
+  }
+
   /** Rollbacks and undos, newest first. */
   list(): Promise<RollbackRecord[]> {
     return this.deps.services.journal.list();
@@ -289,7 +329,12 @@ export class RollbackOperations {
    * Enters or leaves safe mode (read-only except for administrators, schedules paused). Refused
    * during a rollback's recovery mode: the rollback decides how that ends.
    */
-  async setSafeMode(initiator: string, request: { enabled: boolean; reason: string }): Promise<SystemModeState> {
+  setSafeMode(initiator: string, request: { enabled: boolean; reason: string; source?: string }): Promise<SystemModeState> {
+    const action = request.enabled ? 'system.safeMode.enter' : 'system.safeMode.leave';
+    return this.audited(initiator, action, request.source, (m) => `${request.reason || 'no reason given'}; mode now ${m.mode}`, () => this.setSafeModeOf(initiator, request), 'succeeded');
+  }
+
+  private async setSafeModeOf(initiator: string, request: { enabled: boolean; reason: string }): Promise<SystemModeState> {
     const s = this.deps.services;
     const current = await s.modes.get();
     if (current.mode === 'recovery') {
@@ -349,13 +394,17 @@ export class RollbackOperations {
    * that had started changing data to its safety snapshots, records it Failed, releases its lock,
    * leaves recovery mode, and drops dead backup leases.
    */
-  async cleanup(request: Partial<Credentials> & { reason?: string }): Promise<{ actions: string[]; rollbackId: string | null }> {
-    await this.authenticate(request);
-    return this.cleanupAs();
+  async cleanup(request: Partial<Credentials> & { reason?: string; source?: string }): Promise<{ actions: string[]; rollbackId: string | null }> {
+    const initiator = await this.authenticate(request);
+    return this.cleanupAs(initiator, request);
   }
 
   /** {@link cleanup} for an administrator authenticated already (the admin API's session). */
-  async cleanupAs(): Promise<{ actions: string[]; rollbackId: string | null }> {
+  cleanupAs(initiator: string, request: { reason?: string; source?: string } = {}): Promise<{ actions: string[]; rollbackId: string | null }> {
+    return this.audited(initiator, 'rollback.cleanup', request.source, (r) => `${request.reason ? `${request.reason}: ` : ''}${r.actions.join('; ')}`, () => this.cleanupOf(), 'succeeded');
+  }
+
+  private async cleanupOf(): Promise<{ actions: string[]; rollbackId: string | null }> {
     const s = this.deps.services;
     const actions: string[] = [];
     const listed = (await s.journal.list())[0];

@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { z } from 'zod';
+import { generateTotpSecret, hashPassword, TOTP_STEP_SECONDS, totpCode, type AdminLevel } from '../../src/core/credentials.js';
+import { openLocalRuntime } from '../../src/local/local-runtime.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WING_JS = join(ROOT, 'dist', 'bin', 'wing.js');
@@ -32,7 +34,7 @@ export const ADMIN_ENV = {
 
 function newestMtime(path: string): number {
   const st = statSync(path);
-  if (!st.isDirectory()) return path.endsWith('.ts') || path.endsWith('.json') ? st.mtimeMs : 0;
+  if (!st.isDirectory()) return /\.(ts|json|html|css)$/.test(path) ? st.mtimeMs : 0;
   let newest = 0;
   for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
   return newest;
@@ -51,6 +53,10 @@ function cliIsStale(): boolean {
     newestMtime(join(ROOT, 'lambdas')),
     newestMtime(join(ROOT, 'tsconfig.json')),
     newestMtime(join(ROOT, 'tsconfig.build.json')),
+    // `npm run build` builds the portal too (vite).
+    newestMtime(join(ROOT, 'web', 'src')),
+    newestMtime(join(ROOT, 'web', 'index.html')),
+    newestMtime(join(ROOT, 'web', 'vite.config.ts')),
   );
   return sources > built;
 }
@@ -410,4 +416,56 @@ export function killServiceProcessesOf(home: string): void {
       // Gone meanwhile.
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Administrators and codes
+
+/**
+ * Hands out TOTP codes no command used yet for one secret: codes are single-use per 30-second
+ * step and a step is accepted up to one step early or late, so a test gets three codes a window
+ * and waits only when it used them all.
+ */
+export function codeSource(secret: string): () => Promise<string> {
+  let lastStep = 0;
+  return async () => {
+    for (;;) {
+      const now = Math.floor(Date.now() / 1000 / TOTP_STEP_SECONDS);
+      // Leave a margin: the command checks the code a few seconds later.
+      const secondsIntoStep = (Date.now() / 1000) % TOTP_STEP_SECONDS;
+      const step = [now - 1, now, now + 1].find((s) => s > lastStep && !(s === now - 1 && secondsIntoStep > 20));
+      if (step !== undefined) {
+        lastStep = step;
+        return totpCode(secret, new Date(step * TOTP_STEP_SECONDS * 1000));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+}
+
+export interface TestAdministrator {
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret: string;
+  /** A fresh code of this administrator. */
+  code(): Promise<string>;
+  /** WING_USERNAME, WING_PASSWORD and a fresh WING_TOTP. */
+  env(): Promise<Record<string, string>>;
+}
+
+/**
+ * Adds an administrator to the state folder (through its live owner's services, or a temporary
+ * owner): replay protection is per user, so each † test signs in as its own administrator.
+ */
+export async function addAdministrator(home: string, username: string, level: AdminLevel = 'admin'): Promise<TestAdministrator> {
+  const password = `${username} has a long password`;
+  const totpSecret = generateTotpSecret();
+  const runtime = await openLocalRuntime({ home, kind: 'temporary' });
+  try {
+    await runtime.admins.put({ username, passwordHash: await hashPassword(password), totpSecret, level, createdAt: new Date().toISOString(), disabled: false, lastTotpStep: 0 });
+  } finally {
+    await runtime.close();
+  }
+  const code = codeSource(totpSecret);
+  return { username, password, totpSecret, code, env: async () => ({ WING_USERNAME: username, WING_PASSWORD: password, WING_TOTP: await code() }) };
 }

@@ -1,9 +1,10 @@
 /** `/api/backups`: recovery points with their verification and drill state; take and verify one. */
 import type { RecoveryPointRecord } from '../../core/catalog.js';
 import { componentByName } from '../../core/plan.js';
-import { createBackupRequest, verifyBackupRequest, type RecoveryPointSummary } from '../api-schemas.js';
+import { createBackupRequest, retentionRequest, verifyBackupRequest, type RecoveryPointSummary } from '../api-schemas.js';
 import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
+import { confirmedAdministrator } from '../password-confirmation.js';
 
 function summary(p: RecoveryPointRecord): RecoveryPointSummary {
   return {
@@ -76,6 +77,22 @@ export const backupRoutes: RouteGroup = {
         await deps.audit.append({ actor: session.username, action: 'backup.verify', outcome: failed.length === 0 ? 'succeeded' : 'failed', detail: `${outcomes.length} point(s), ${failed.length} failed`, source: sourceOf(event) });
         const body = { results: outcomes.map((o) => ({ recoveryPointId: o.recoveryPointId, ok: o.ok, status: o.status, problems: o.problems })) };
         return failed.length === 0 ? ok(body) : { ...ok(body), statusCode: 422, body: JSON.stringify({ success: false, error: `verification failed: ${failed.map((f) => f.recoveryPointId).join(', ')}`, ...body }) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/backups/retention',
+      summary: 'Apply the retention policy and delete data no kept point references (password confirmed again; dryRun only reports)',
+      access: 'admin',
+      body: retentionRequest,
+      handle: async (event, deps) => {
+        const request = parseBody(event, retentionRequest);
+        if (request.dryRun) {
+          await authorize(event, deps.sessions, 'viewer');
+          return ok({ report: await deps.operations.services.backups.applyRetention({ dryRun: true }) });
+        }
+        const who = await confirmedAdministrator(event, deps, request.password ?? '', 'retention.apply');
+        return ok({ report: await deps.operations.applyRetentionAs(who.username, { ...(request.reason ? { reason: request.reason } : {}), source: who.source }) });
       },
     },
   ],

@@ -4,37 +4,12 @@
  * loss; it returns 202 with the rollback id as soon as the state machine runs, and the caller
  * follows it with `GET /api/rollbacks/{id}` (per-component progress and the executed steps).
  */
-import { CredentialCheck } from '../../core/credentials.js';
 import { isFinished } from '../../core/rollback-journal.js';
 import { rollbackRequestOf, type RollbackResult } from '../../rollback/rollback-operations.js';
 import { cleanupRequest, planQuery, rollbackPath, startRollbackRequest, undoRequest } from '../api-schemas.js';
-import { authorize, ok, parseBody, parseParams, sourceOf, type ApiEvent } from '../api-http.js';
-import type { AdminApiDeps, RouteGroup } from '../admin-api.js';
-
-/** The password again, audited when wrong; returns the administrator's username. */
-async function confirmedAdmin(event: ApiEvent, deps: AdminApiDeps, password: string, action: string): Promise<{ username: string; source: string }> {
-  const session = await authorize(event, deps.sessions, 'admin');
-  const source = sourceOf(event);
-  try {
-    await new CredentialCheck(deps.admins, deps.operations.services.clock).confirmPassword(session.username, password);
-  } catch (err) {
-    await deps.audit.append({ actor: session.username, action, outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source });
-    throw err;
-  }
-  return { username: session.username, source };
-}
-
-/** Runs `start`, auditing the request as started or refused. */
-async function audited(deps: AdminApiDeps, who: { username: string; source: string }, action: string, what: string, start: () => Promise<RollbackResult>): Promise<RollbackResult> {
-  try {
-    const result = await start();
-    await deps.audit.append({ actor: who.username, action, outcome: 'started', detail: `${what}: ${result.rollbackId} to ${result.recoveryPointId ?? 'the safety snapshots'}`, source: who.source });
-    return result;
-  } catch (err) {
-    await deps.audit.append({ actor: who.username, action, outcome: 'refused', detail: `${what}: ${err instanceof Error ? err.message : String(err)}`, source: who.source });
-    throw err;
-  }
-}
+import { authorize, ok, parseBody, parseParams } from '../api-http.js';
+import type { RouteGroup } from '../admin-api.js';
+import { confirmedAdministrator } from '../password-confirmation.js';
 
 function started(result: RollbackResult): Record<string, unknown> {
   return {
@@ -73,12 +48,18 @@ export const rollbackRoutes: RouteGroup = {
       status: 202,
       handle: async (event, deps) => {
         const request = parseBody(event, startRollbackRequest);
-        const who = await confirmedAdmin(event, deps, request.password, 'rollback.start');
+        const who = await confirmedAdministrator(event, deps, request.password, 'rollback.start');
         const choice = rollbackRequestOf(request.command, request);
         const mode = request.command === 'rollback:full' ? 'full' : 'differential';
-        const result = await audited(deps, who, 'rollback.start', `${request.command} (${request.reason || 'no reason given'})`, () =>
-          deps.operations.startRollback(who.username, { ...choice, mode, reason: request.reason, command: request.command, wait: false }),
-        );
+        const result = await deps.operations.startRollback(who.username, {
+          ...choice,
+          mode,
+          reason: request.reason,
+          command: request.command,
+          wait: false,
+          source: who.source,
+          ...(request.expectRecoveryPointId !== undefined ? { expectRecoveryPointId: request.expectRecoveryPointId } : {}),
+        });
         return ok(started(result), 202);
       },
     },
@@ -148,10 +129,13 @@ export const rollbackRoutes: RouteGroup = {
       status: 202,
       handle: async (event, deps) => {
         const request = parseBody(event, undoRequest);
-        const who = await confirmedAdmin(event, deps, request.password, 'rollback.undo');
-        const result = await audited(deps, who, 'rollback.undo', `undo (${request.reason ?? 'no reason given'})`, () =>
-          deps.operations.startUndo(who.username, { ...(request.rollbackId !== undefined ? { rollbackId: request.rollbackId } : {}), ...(request.reason ? { reason: request.reason } : {}), wait: false }),
-        );
+        const who = await confirmedAdministrator(event, deps, request.password, 'rollback.undo');
+        const result = await deps.operations.startUndo(who.username, {
+          ...(request.rollbackId !== undefined ? { rollbackId: request.rollbackId } : {}),
+          ...(request.reason ? { reason: request.reason } : {}),
+          wait: false,
+          source: who.source,
+        });
         return ok(started(result), 202);
       },
     },
@@ -163,15 +147,9 @@ export const rollbackRoutes: RouteGroup = {
       body: cleanupRequest,
       handle: async (event, deps) => {
         const request = parseBody(event, cleanupRequest);
-        const who = await confirmedAdmin(event, deps, request.password, 'rollback.cleanup');
-        try {
-          const result = await deps.operations.cleanupAs();
-          await deps.audit.append({ actor: who.username, action: 'rollback.cleanup', outcome: 'succeeded', detail: `${request.reason ?? ''} ${result.actions.join('; ')}`.trim(), source: who.source });
-          return ok({ rollbackId: result.rollbackId, actions: result.actions });
-        } catch (err) {
-          await deps.audit.append({ actor: who.username, action: 'rollback.cleanup', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: who.source });
-          throw err;
-        }
+        const who = await confirmedAdministrator(event, deps, request.password, 'rollback.cleanup');
+        const result = await deps.operations.cleanupAs(who.username, { ...(request.reason ? { reason: request.reason } : {}), source: who.source });
+        return ok({ rollbackId: result.rollbackId, actions: result.actions });
       },
     },
   ],

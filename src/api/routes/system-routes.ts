@@ -1,9 +1,9 @@
 /** `/api/system`: the system mode (normal, recovery, safe); enter or leave safe mode. */
-import { CredentialCheck } from '../../core/credentials.js';
 import type { SystemModeState } from '../../core/system-mode.js';
 import { safeModeRequest } from '../api-schemas.js';
-import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
+import { authorize, ok, parseBody } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
+import { confirmedAdministrator } from '../password-confirmation.js';
 
 function modeBody(m: SystemModeState): Record<string, unknown> {
   return { mode: m.mode, changedAt: m.changedAt, reason: m.reason, rollbackId: m.rollbackId };
@@ -31,17 +31,8 @@ export const systemRoutes: RouteGroup = {
       body: safeModeRequest,
       handle: async (event, deps) => {
         const request = parseBody(event, safeModeRequest);
-        const session = await authorize(event, deps.sessions, 'admin');
-        const action = request.enabled ? 'system.safeMode.enter' : 'system.safeMode.leave';
-        try {
-          await new CredentialCheck(deps.admins, deps.operations.services.clock).confirmPassword(session.username, request.password);
-          const mode = await deps.operations.setSafeMode(session.username, { enabled: request.enabled, reason: request.reason });
-          await deps.audit.append({ actor: session.username, action, outcome: 'succeeded', detail: request.reason || '(no reason given)', source: sourceOf(event) });
-          return ok(modeBody(mode));
-        } catch (err) {
-          await deps.audit.append({ actor: session.username, action, outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: sourceOf(event) });
-          throw err;
-        }
+        const who = await confirmedAdministrator(event, deps, request.password, request.enabled ? 'system.safeMode.enter' : 'system.safeMode.leave');
+        return ok(modeBody(await deps.operations.setSafeMode(who.username, { enabled: request.enabled, reason: request.reason, source: who.source })));
       },
     },
   ],

@@ -1,6 +1,7 @@
 /** `retention:apply [--dry-run]` †: apply the retention policy and prune, under the rollback lock. */
 import type { Command } from 'commander';
-import { CredentialCheck } from '../../core/credentials.js';
+import { localRollbackOperations } from '../../local/local-rollback.js';
+import type { RetentionReport } from '../../rollback/backup-manager.js';
 import { runAction } from '../command-runner.js';
 import { readCredentials } from '../credentials-input.js';
 import { formatBytes } from '../output.js';
@@ -19,9 +20,23 @@ export function registerRetentionApply(program: Command): Command {
         const credentials = dryRun
           ? undefined
           : await readCredentials({ username: typeof opts.username === 'string' ? opts.username : undefined, totp: typeof opts.totp === 'string' ? opts.totp : undefined });
-        const runtime = await ctx.open();
-        if (credentials) await new CredentialCheck(runtime.admins, runtime.clock).verify(credentials);
-        const report = await runtime.backups.applyRetention({ dryRun });
+        const reason = typeof opts.reason === 'string' ? { reason: opts.reason } : {};
+        let report: RetentionReport;
+        const api = credentials ? await ctx.adminApi() : undefined;
+        if (credentials && api) {
+          // † through the owner's admin API: the same sign-in, audit and lock as the portal.
+          await api.signIn(credentials);
+          report = (await api.applyRetention({ ...reason, password: credentials.password })).report;
+          await api.signOut();
+        } else {
+          const runtime = await ctx.open();
+          if (credentials) {
+            const ops = localRollbackOperations(runtime);
+            report = await ops.applyRetentionAs(await ops.authenticate({ ...credentials, source: 'cli' }), { ...reason, source: 'cli' });
+          } else {
+            report = await runtime.backups.applyRetention({ dryRun });
+          }
+        }
         const kept = report.decisions.filter((d) => d.keep);
         const lines = report.decisions.map((d) => `${d.keep ? 'keep  ' : 'delete'} ${d.recoveryPointId}${d.keep ? `  (${d.reasons.join(', ')})` : ''}`);
         lines.push(

@@ -7,8 +7,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ExitCode, ValidationError, type ExitCodeValue } from '../../core/errors.js';
+import type { AdminApiClient } from '../../api/admin-api-client.js';
+import type { RollbackStatusResponse } from '../../api/api-schemas.js';
+import type { Credentials } from '../../core/credentials.js';
 import { localRollbackOperations } from '../../local/local-rollback.js';
-import type { RollbackOperations, RollbackResult } from '../../rollback/rollback-operations.js';
+import { ROLLBACK_COMMANDS, rollbackRequestOf, type RollbackCommandName, type RollbackOperations, type RollbackResult } from '../../rollback/rollback-operations.js';
 import type { CommandContext } from '../command-context.js';
 import { runAction } from '../command-runner.js';
 import { readCredentials } from '../credentials-input.js';
@@ -53,80 +56,121 @@ async function confirm(ctx: CommandContext, question: string): Promise<void> {
   }
 }
 
-function exitCodeOfResult(result: RollbackResult): ExitCodeValue {
+function exitCodeOfResult(result: { success: boolean; errorName?: string | undefined }): ExitCodeValue {
   if (result.success) return ExitCode.Success;
   if (result.errorName === 'IntegrityError') return ExitCode.VerificationFailed;
   if (result.errorName === 'ConflictError') return ExitCode.Conflict;
   return ExitCode.Failed;
 }
 
-async function resultOutput(ops: RollbackOperations, result: RollbackResult): Promise<CommandResult> {
-  const status = await ops.status(result.rollbackId);
-  const rows = status.components.map((c) => [c.component, c.phase, String(c.written), String(c.deleted), String(c.unchanged)]);
+/** The outcome of a rollback, waited for or not, as the contract's shape and a text for people. */
+function outcomeOutput(r: {
+  success: boolean;
+  rollbackId: string;
+  recoveryPointId: string | null;
+  phase: string;
+  message: string;
+  error?: string | undefined;
+  errorName?: string | undefined;
+  warnings: readonly string[];
+  components: readonly { component: string; phase: string; written: number; deleted: number; unchanged: number }[];
+}): CommandResult {
+  const rows = r.components.map((c) => [c.component, c.phase, String(c.written), String(c.deleted), String(c.unchanged)]);
+  const running = r.phase === 'Pending' || r.phase === 'InProgress';
   return {
     fields: {
-      rollbackId: result.rollbackId,
-      recoveryPointId: result.recoveryPointId,
-      phase: result.phase,
-      message: result.message,
-      ...(result.error !== undefined ? { error: result.error } : {}),
-      warnings: result.warnings,
-      components: status.components.map((c) => ({ component: c.component, phase: c.phase, written: c.written, deleted: c.deleted })),
+      rollbackId: r.rollbackId,
+      recoveryPointId: r.recoveryPointId,
+      phase: r.phase,
+      message: r.message,
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      warnings: r.warnings,
+      components: r.components.map((c) => ({ component: c.component, phase: c.phase, written: c.written, deleted: c.deleted })),
     },
     text: [
-      `${result.phase === 'Completed' ? 'Rollback completed' : `Rollback ${result.phase.toLowerCase()}`}: ${result.message}`,
+      running ? `Rollback ${r.rollbackId} started (${r.phase}); follow it with: npx wing rollback:status --rollback-id=${r.rollbackId}` : `${r.phase === 'Completed' ? 'Rollback completed' : `Rollback ${r.phase.toLowerCase()}`}: ${r.message}`,
       rows.length > 0 ? table(['component', 'phase', 'written', 'deleted', 'unchanged'], rows) : '',
-      `rollback id ${result.rollbackId}; log: npx wing rollback:logs --rollback-id=${result.rollbackId}`,
+      `rollback id ${r.rollbackId}; log: npx wing rollback:logs --rollback-id=${r.rollbackId}`,
     ]
       .filter((l) => l !== '')
       .join('\n'),
-    exitCode: exitCodeOfResult(result),
-    ...(result.success ? {} : { error: result.message }),
+    exitCode: exitCodeOfResult(r),
+    ...(r.success ? {} : { error: r.message }),
   };
 }
 
-interface RollbackCommandSpec {
-  readonly name: string;
-  readonly description: string;
-  readonly mode: 'differential' | 'full';
-  /** How the point is chosen from the flags. */
-  readonly choice: (opts: Record<string, unknown>) => { hours: number } | { backupId: string };
-  readonly reasonRequired?: boolean;
-  readonly extra?: (command: Command) => Command;
+/** Shows the point and what will be lost, on stderr (stdout carries only the result). */
+function showPlan(ctx: CommandContext, command: string, point: { recoveryPointId: string; createdAt: string }, components: readonly { component: string; write: number; delete: number }[]): void {
+  const changes = components.map((c) => `${c.component}: ${String(c.write)} to write, ${String(c.delete)} to delete`).join('; ');
+  ctx.progress.step(`${command}: to ${point.recoveryPointId} (taken ${point.createdAt}); changes since then are lost (${changes})`);
 }
 
-const specs: RollbackCommandSpec[] = [
-  { name: 'rollback:quick', description: 'roll back to the newest verified point ("previous version"), differential †', mode: 'differential', choice: () => ({ hours: 0 }) },
-  { name: 'rollback:full', description: 'roll back to the newest verified point at least 24 h old, rewriting and verifying everything †', mode: 'full', choice: () => ({ hours: 24 }) },
-  {
-    name: 'rollback:emergency',
-    description: 'roll back to the newest verified point at least 24 h old, differential; --reason required †',
-    mode: 'differential',
-    choice: () => ({ hours: 24 }),
-    reasonRequired: true,
-  },
-  {
-    name: 'rollback:custom',
-    description: 'roll back to the newest verified point at least N hours old (N=0: the newest) †',
-    mode: 'differential',
-    choice: (opts) => {
-      if (typeof opts.hours !== 'number') throw new ValidationError('rollback:custom needs --hours=N');
-      return { hours: opts.hours };
-    },
-    extra: (c) => c.option('--hours <n>', 'how old the point must be, in hours', parseHours),
-  },
-  {
-    name: 'restore:alternative',
-    description: 'roll back to exactly this recovery point (verified, not Corrupt) †',
-    mode: 'differential',
-    choice: (opts) => {
-      const id = str(opts.backupId);
-      if (id === undefined) throw new ValidationError('restore:alternative needs --backup-id=ID ("npx wing backup:list" lists them)');
-      return { backupId: id };
-    },
-    extra: (c) => c.option('--backup-id <id>', 'the recovery point'),
-  },
-];
+const POLL_MS = 1000;
+
+/**
+ * Follows a rollback the admin API runs, showing each new step on stderr, until it ends. The
+ * rollback does not depend on this command: killed, it goes on in the API's process.
+ */
+async function followViaApi(ctx: CommandContext, api: AdminApiClient, rollbackId: string): Promise<RollbackStatusResponse> {
+  let shown = 0;
+  for (;;) {
+    const status = await api.status(rollbackId);
+    for (const step of status.steps.slice(shown)) {
+      if (step.status === 'entered' && shownState(step.state)) ctx.progress.step(`  → ${step.state}${step.component ? ` ${step.component}` : ''}`);
+      if (step.status === 'retried') ctx.progress.step(`  ↻ ${step.state} retried`);
+      if (step.status === 'failed') ctx.progress.step(`  ✗ ${step.state}: ${step.detail ?? 'failed'}`);
+    }
+    shown = status.steps.length;
+    if (status.finished) return status;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function apiOutcome(status: RollbackStatusResponse): CommandResult {
+  const success = status.phase === 'Completed' || (status.phase === 'Undone' && status.kind === 'rollback');
+  return outcomeOutput({ ...status, success });
+}
+
+/**
+ * A † rollback command through the admin API of the running \`npm start\`: sign in (password and
+ * code, once), show the plan, confirm, start exactly the point shown, then follow it (or return
+ * at once with --no-wait).
+ */
+async function rollbackViaApi(ctx: CommandContext, api: AdminApiClient, credentials: Credentials, command: RollbackCommandName, args: { hours?: number | undefined; backupId?: string | undefined; reason: string }): Promise<CommandResult> {
+  const choice = rollbackRequestOf(command, args);
+  await api.signIn(credentials);
+  const planned = await api.plan(choice);
+  showPlan(ctx, command, planned.recoveryPoint, planned.components);
+  await confirm(ctx, 'Roll the platform back? Changes made since that point will be lost.');
+  const started = await api.startRollback({
+    command,
+    ...(command === 'rollback:custom' && args.hours !== undefined ? { hours: args.hours } : {}),
+    ...(command === 'restore:alternative' && args.backupId !== undefined ? { backupId: args.backupId } : {}),
+    reason: args.reason,
+    password: credentials.password,
+    expectRecoveryPointId: planned.recoveryPoint.recoveryPointId,
+  });
+  ctx.progress.step(`${command}: ${started.rollbackId} runs in the admin API of "npm start" (${api.apiUrl})`);
+  return afterStart(ctx, api, started);
+}
+
+async function afterStart(ctx: CommandContext, api: AdminApiClient, started: { rollbackId: string; recoveryPointId: string | null; phase: string; message: string }): Promise<CommandResult> {
+  if (!ctx.flags.wait) return outcomeOutput({ ...started, success: true, warnings: [], components: [] });
+  const status = await followViaApi(ctx, api, started.rollbackId);
+  await api.signOut();
+  return apiOutcome(status);
+}
+
+async function resultOutput(ops: RollbackOperations, result: RollbackResult): Promise<CommandResult> {
+  const status = await ops.status(result.rollbackId);
+  return outcomeOutput({ ...result, components: status.components });
+}
+
+/** Flags of the commands whose point is not fixed by the command. */
+const extraOptions: Partial<Record<RollbackCommandName, (c: Command) => Command>> = {
+  'rollback:custom': (c) => c.option('--hours <n>', 'how old the point must be, in hours', parseHours),
+  'restore:alternative': (c) => c.option('--backup-id <id>', 'the recovery point'),
+};
 
 function credentialOptions(command: Command): Command {
   return command
@@ -137,24 +181,25 @@ function credentialOptions(command: Command): Command {
 
 export function registerRollbackCommands(program: Command): Command[] {
   const commands: Command[] = [];
-  for (const spec of specs) {
-    const command = credentialOptions(program.command(spec.name).description(spec.description));
-    spec.extra?.(command);
+  for (const [name, spec] of Object.entries(ROLLBACK_COMMANDS) as [RollbackCommandName, (typeof ROLLBACK_COMMANDS)[RollbackCommandName]][]) {
+    const command = credentialOptions(program.command(name).description(`roll back to ${spec.description} †`));
+    extraOptions[name]?.(command);
     command.action(
       runAction(async (ctx, opts) => {
-        const choice = spec.choice(opts);
-        const reason = str(opts.reason);
-        if (spec.reasonRequired && (reason === undefined || reason.trim() === '')) throw new ValidationError(`${spec.name} needs --reason="why"`);
+        const args = { hours: typeof opts.hours === 'number' ? opts.hours : undefined, backupId: str(opts.backupId), reason: str(opts.reason) ?? '' };
+        // Bad flags are refused before anyone is asked for a password.
+        const choice = rollbackRequestOf(name, args);
+        const api = await ctx.adminApi();
         const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
+        if (api) return rollbackViaApi(ctx, api, credentials, name, args);
         const ops = await openOperations(ctx);
         // The contract's order: credentials before anything reads the data.
-        const initiator = await ops.authenticate(credentials);
+        const initiator = await ops.authenticate({ ...credentials, source: 'cli' });
         const planned = await ops.plan(choice);
-        const changes = planned.components.map((c) => `${c.component}: ${String(c.write)} to write, ${String(c.delete)} to delete`).join('; ');
-        ctx.progress.step(`${spec.name}: to ${planned.recoveryPoint.recoveryPointId} (taken ${planned.recoveryPoint.createdAt}); changes since then are lost (${changes})`);
+        showPlan(ctx, name, planned.recoveryPoint, planned.components);
         await confirm(ctx, 'Roll the platform back? Changes made since that point will be lost.');
         // Exactly the point shown and confirmed.
-        const result = await ops.startRollback(initiator, { backupId: planned.recoveryPoint.recoveryPointId, mode: spec.mode, reason: reason ?? '', command: spec.name });
+        const result = await ops.startRollback(initiator, { backupId: planned.recoveryPoint.recoveryPointId, mode: spec.mode, reason: args.reason, command: name, source: 'cli' });
         return resultOutput(ops, result);
       }),
     );
@@ -166,11 +211,18 @@ export function registerRollbackCommands(program: Command): Command[] {
       .option('--rollback-id <id>', 'the rollback to undo (must be the latest)')
       .action(
         runAction(async (ctx, opts) => {
+          const api = await ctx.adminApi();
           const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
+          const request = { ...(str(opts.rollbackId) !== undefined ? { rollbackId: str(opts.rollbackId) } : {}), ...(str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {}) };
+          if (api) {
+            await api.signIn(credentials);
+            await confirm(ctx, 'Undo the latest rollback? Changes made since it will be lost.');
+            return afterStart(ctx, api, await api.undo({ ...request, password: credentials.password }));
+          }
           const ops = await openOperations(ctx);
-          const initiator = await ops.authenticate(credentials);
+          const initiator = await ops.authenticate({ ...credentials, source: 'cli' });
           await confirm(ctx, 'Undo the latest rollback? Changes made since it will be lost.');
-          const result = await ops.startUndo(initiator, { ...(str(opts.rollbackId) !== undefined ? { rollbackId: str(opts.rollbackId) } : {}), ...(str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {}) });
+          const result = await ops.startUndo(initiator, { ...request, source: 'cli' });
           return resultOutput(ops, result);
         }),
       ),
@@ -232,9 +284,17 @@ export function registerRollbackCommands(program: Command): Command[] {
   commands.push(
     credentialOptions(program.command('rollback:cleanup').description('after a crash: release a stale lock, return a dead rollback to its safety snapshot, leave recovery mode †')).action(
       runAction(async (ctx, opts) => {
+        const api = await ctx.adminApi();
         const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
-        const ops = await openOperations(ctx);
-        const r = await ops.cleanup({ ...credentials, ...(str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {}) });
+        const reason = str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {};
+        let r: { rollbackId: string | null; actions: string[] };
+        if (api) {
+          await api.signIn(credentials);
+          r = await api.cleanup({ ...reason, password: credentials.password });
+          await api.signOut();
+        } else {
+          r = await (await openOperations(ctx)).cleanup({ ...credentials, ...reason, source: 'cli' });
+        }
         return { fields: { rollbackId: r.rollbackId, actions: r.actions }, text: r.actions.map((a) => `- ${a}`).join('\n') };
       }),
     ),

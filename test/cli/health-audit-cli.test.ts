@@ -1,0 +1,230 @@
+/**
+ * `health:check` and `audit:list` through the built CLI on one demo state folder (CONTRACT.md,
+ * "CLI"): the fresh demo is healthy; bad input exits 2 with one line; a fault the component checks
+ * detect (a squadron listing a missing agent) makes the platform degraded (exit 1), an unreadable
+ * table makes it critical; the audit trail lists its records newest first, `--limit` bounded.
+ *
+ * The tests share the state folder and run in order: the faults come last. Faults and audit
+ * records are written in-process through a temporary owner (`openLocalRuntime`), as an operator
+ * with access to the state folder could.
+ */
+import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defaultResourceNames } from '../../src/core/plan.js';
+import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
+import {
+  ADMIN_ENV,
+  cliEnv,
+  describeRun,
+  disposeStateFolder,
+  expectJsonSuccess,
+  expectOneErrorLine,
+  newStateFolder,
+  parseOneJsonObject,
+  runWing,
+  type RunResult,
+} from './cli-support.js';
+
+/** The default plan's components in restore order. */
+const ORDER = ['vision-lake', 'auth', 'agents', 'squadrons'];
+const MISSING_AGENT = 'agt-does-not-exist';
+
+let home = '';
+
+function wing(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
+  return runWing(args, cliEnv(home), { timeoutMs });
+}
+
+/** Runs `work` against the state folder's services as a temporary owner, then releases them. */
+async function withRuntime<T>(work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openLocalRuntime({ home, kind: 'temporary' });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+const healthStatus = z.enum(['healthy', 'degraded', 'critical']);
+const componentHealthSchema = z.strictObject({
+  component: z.string().min(1),
+  status: healthStatus,
+  checks: z.array(z.strictObject({ name: z.string().min(1), ok: z.boolean(), detail: z.string() })).min(1),
+});
+const healthFields = {
+  status: healthStatus,
+  checkedAt: z.iso.datetime({ offset: true }),
+  components: z.array(componentHealthSchema).min(1),
+};
+const healthSchema = z.strictObject({ success: z.literal(true), ...healthFields });
+const unhealthySchema = z.strictObject({ success: z.literal(false), error: z.string().min(1), ...healthFields });
+
+const auditRecordSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  time: z.iso.datetime({ offset: true }),
+  actor: z.string(),
+  action: z.string(),
+  outcome: z.enum(['succeeded', 'refused', 'failed', 'started']),
+  detail: z.string(),
+});
+const auditListSchema = z.strictObject({ success: z.literal(true), records: z.array(auditRecordSchema) });
+
+/** A failed `health:check --json`: exit 1, the report beside the error, one `wing:` line last. */
+function expectUnhealthy(r: RunResult): z.infer<typeof unhealthySchema> {
+  const message = expectOneErrorLine(r, 1, { json: true, onlyLine: false, extraJsonFields: true });
+  const parsed = unhealthySchema.safeParse(parseOneJsonObject(r.stdout));
+  if (!parsed.success) throw new Error(`--json output does not match the contract: ${z.prettifyError(parsed.error)}\n${r.stdout}`);
+  expect(parsed.data.error).toBe(message);
+  expect(message).toContain(`platform is ${parsed.data.status}`);
+  return parsed.data;
+}
+
+beforeAll(async () => {
+  home = await newStateFolder('wing-health-audit-cli-');
+  const init = await runWing(['init', '--demo', '--scale', '0.01', '--json'], cliEnv(home, ADMIN_ENV), { timeoutMs: 180_000 });
+  expect(init.code, describeRun(init)).toBe(0);
+}, 240_000);
+
+afterAll(async () => {
+  await disposeStateFolder(home, 'the health and audit CLI tests');
+}, 30_000);
+
+// Each CLI command starts and stops the local services (2-5 s, more on a busy machine).
+describe('health:check and audit:list', { timeout: 150_000 }, () => {
+  describe('on the fresh demo', () => {
+    it('health:check --json: healthy, every component in restore order, exit 0', async () => {
+      const body = expectJsonSuccess(await wing(['health:check', '--json']), healthSchema);
+      expect(body.status).toBe('healthy');
+      expect(Math.abs(Date.now() - Date.parse(body.checkedAt))).toBeLessThan(120_000);
+      expect(body.components.map((c) => c.component)).toEqual(ORDER);
+      for (const c of body.components) {
+        expect(c.status, c.component).toBe('healthy');
+        expect(c.checks.every((k) => k.ok), JSON.stringify(c.checks)).toBe(true);
+        expect(c.checks.map((k) => k.name)).toContain('reachable');
+      }
+      // The validators of each component ran, not only the reachability scan.
+      const squadrons = body.components.find((c) => c.component === 'squadrons');
+      expect(squadrons?.checks.map((k) => k.name)).toEqual(expect.arrayContaining(['members-exist', 'hierarchy-acyclic']));
+    });
+
+    it('health:check prints "platform: healthy" and a table for people', async () => {
+      const r = await wing(['health:check']);
+      expect(r.code, describeRun(r)).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe('platform: healthy');
+      for (const name of ORDER) expect(r.stdout).toMatch(new RegExp(`^${name}\\s+healthy`, 'm'));
+    });
+
+    it('health:check --component auth reports auth only', async () => {
+      const body = expectJsonSuccess(await wing(['health:check', '--component', 'auth', '--json']), healthSchema);
+      expect(body.status).toBe('healthy');
+      expect(body.components.map((c) => c.component)).toEqual(['auth']);
+      expect(body.components[0]?.checks.map((k) => k.name)).toEqual(expect.arrayContaining(['reachable', 'emergency-credential-present', 'sessions-have-users']));
+    });
+
+    it.each([[['--json']], [[]]])('health:check --component nope %j exits 2 with one line naming the components', async (extra) => {
+      const r = await wing(['health:check', '--component=nope', ...extra]);
+      const message = expectOneErrorLine(r, 2, { json: extra.includes('--json') });
+      expect(message).toContain('nope');
+      for (const name of ORDER) expect(message).toContain(name);
+    });
+
+    it('audit:list --json exits 0 with a records array', async () => {
+      const body = expectJsonSuccess(await wing(['audit:list', '--json']), auditListSchema);
+      // Records come from the admin API and rollbacks; init writes none, but a list is a list.
+      expect(Array.isArray(body.records)).toBe(true);
+      const r = await wing(['audit:list']);
+      expect(r.code, describeRun(r)).toBe(0);
+      expect(r.stdout.trim().length).toBeGreaterThan(0);
+    });
+
+    it.each([['--limit=0'], ['--limit=1001'], ['--limit=abc'], ['--limit=2.5'], ['--limit=-1']])('audit:list %s exits 2 with one line', async (flag) => {
+      const r = await wing(['audit:list', flag, '--json']);
+      const message = expectOneErrorLine(r, 2, { json: true });
+      expect(message).toContain('--limit');
+    });
+
+    it('an unknown flag is bad usage (exit 2), one line', async () => {
+      for (const command of ['health:check', 'audit:list']) {
+        const r = await wing([command, '--bogus', '--json']);
+        expectOneErrorLine(r, 2, { json: true });
+      }
+    });
+  });
+
+  describe('with audit records and faults', () => {
+    it('audit:list shows the records newest first, --limit the newest N', async () => {
+      const before = expectJsonSuccess(await wing(['audit:list', '--json', '--limit=1000']), auditListSchema).records;
+      await withRuntime(async (runtime) => {
+        for (const i of [1, 2, 3]) {
+          await runtime.services.audit.append({ actor: 'admin', action: `test.action${i}`, outcome: i === 2 ? 'refused' : 'succeeded', detail: `record ${i} of the test`, source: 'cli' });
+        }
+      });
+      const all = expectJsonSuccess(await wing(['audit:list', '--json']), auditListSchema).records;
+      expect(all).toHaveLength(before.length + 3);
+      expect(all.slice(0, 3).map((r) => r.action)).toEqual(['test.action3', 'test.action2', 'test.action1']);
+      const seqs = all.map((r) => r.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+      expect(all[1]).toMatchObject({ actor: 'admin', outcome: 'refused', detail: 'record 2 of the test' });
+
+      const two = expectJsonSuccess(await wing(['audit:list', '--limit', '2', '--json']), auditListSchema).records;
+      expect(two).toEqual(all.slice(0, 2));
+
+      const text = await wing(['audit:list', '--limit=3']);
+      expect(text.code, describeRun(text)).toBe(0);
+      for (const i of [1, 2, 3]) expect(text.stdout).toContain(`test.action${i}`);
+    });
+
+    it('a squadron listing a missing agent: degraded, exit 1, the failing check named', async () => {
+      await withRuntime((runtime) =>
+        runtime.dynamo.send(
+          new PutItemCommand({
+            TableName: defaultResourceNames.squadronsTable,
+            Item: { pk: { S: 'SQUADRON#sqd-health-test' }, sk: { S: 'META' }, squadronId: { S: 'sqd-health-test' }, members: { SS: [MISSING_AGENT] } },
+          }),
+        ),
+      );
+      const body = expectUnhealthy(await wing(['health:check', '--json']));
+      expect(body.status).toBe('degraded');
+      expect(body.components.map((c) => c.component)).toEqual(ORDER);
+      const byName = new Map(body.components.map((c) => [c.component, c]));
+      for (const name of ['vision-lake', 'auth', 'agents']) expect(byName.get(name)?.status, name).toBe('healthy');
+      const squadrons = byName.get('squadrons');
+      expect(squadrons?.status).toBe('degraded');
+      const failing = squadrons?.checks.filter((k) => !k.ok) ?? [];
+      expect(failing.map((k) => k.name)).toEqual(['members-exist']);
+      expect(failing[0]?.detail).toContain(MISSING_AGENT);
+      expect(body.error).toContain('squadrons members-exist');
+
+      // For people: the first line, the table with the failing check, the error line on stderr.
+      const r = await wing(['health:check']);
+      expect(r.code, describeRun(r)).toBe(1);
+      expect(r.stdout.split('\n')[0]).toBe('platform: degraded');
+      expect(r.stdout).toMatch(/^squadrons\s+degraded\s+members-exist: /m);
+      const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('wing: '));
+      expect(errorLines, describeRun(r)).toHaveLength(1);
+      expect(errorLines[0]).toContain('platform is degraded');
+    });
+
+    it('--component scopes the status: auth stays healthy (exit 0) while squadrons is degraded (exit 1)', async () => {
+      const auth = expectJsonSuccess(await wing(['health:check', '--component', 'auth', '--json']), healthSchema);
+      expect(auth.status).toBe('healthy');
+      const squadrons = expectUnhealthy(await wing(['health:check', '--component', 'squadrons', '--json']));
+      expect(squadrons.status).toBe('degraded');
+      expect(squadrons.components.map((c) => c.component)).toEqual(['squadrons']);
+    });
+
+    it('a table that cannot be read: critical, exit 1', async () => {
+      await withRuntime((runtime) => runtime.dynamo.send(new DeleteTableCommand({ TableName: defaultResourceNames.agentsTable })));
+      const body = expectUnhealthy(await wing(['health:check', '--json']));
+      expect(body.status).toBe('critical');
+      const agents = body.components.find((c) => c.component === 'agents');
+      expect(agents?.status).toBe('critical');
+      expect(agents?.checks.map((k) => ({ name: k.name, ok: k.ok }))).toEqual([{ name: 'reachable', ok: false }]);
+      // The component that depends on it is still reported, not the whole report lost.
+      expect(body.components.map((c) => c.component)).toEqual(ORDER);
+      expect(body.components.find((c) => c.component === 'squadrons')?.status).not.toBe('healthy');
+    });
+  });
+});

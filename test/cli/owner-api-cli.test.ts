@@ -1,0 +1,151 @@
+/**
+ * † commands while `npm start` owns the state folder: they go through its admin API (visible in
+ * the API's request log), so they pass the same sign-in and audit as the portal, and a rollback
+ * goes on in the owner's process when the CLI that started it is killed. `--no-wait` returns
+ * the rollback id at once. Each test signs in as its own administrator (replay is per user).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ADMIN_ENV,
+  addAdministrator,
+  cliEnv,
+  describeRun,
+  disposeStateFolder,
+  expectJsonSuccess,
+  expectOneErrorLine,
+  newStateFolder,
+  runWing,
+  spawnWing,
+  type RunResult,
+  type SpawnedWing,
+} from './cli-support.js';
+
+let home = '';
+let owner: SpawnedWing | undefined;
+
+const statusSchema = z.object({ success: z.literal(true), rollbackId: z.string(), phase: z.string(), step: z.string() });
+const startedSchema = z.object({ success: z.literal(true), rollbackId: z.string(), recoveryPointId: z.string().nullable(), phase: z.enum(['Pending', 'InProgress']), message: z.string() });
+
+function wing(args: readonly string[], extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunResult> {
+  return runWing(args, cliEnv(home, extra), { timeoutMs });
+}
+
+interface RequestLine {
+  method: string;
+  path: string;
+  status: number;
+}
+
+function requestLog(): RequestLine[] {
+  const file = join(home, 'logs', 'api-requests.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as RequestLine);
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function statusOf(rollbackId: string): Promise<z.infer<typeof statusSchema>> {
+  return expectJsonSuccess(await wing(['rollback:status', ...(rollbackId === 'latest' ? [] : [`--rollback-id=${rollbackId}`]), '--json']), statusSchema);
+}
+
+async function waitUntilFinished(rollbackId: string): Promise<string> {
+  return waitFor(
+    `rollback ${rollbackId} to finish`,
+    async () => {
+      const s = await statusOf(rollbackId);
+      return s.phase === 'Pending' || s.phase === 'InProgress' ? undefined : s.phase;
+    },
+    180_000,
+  );
+}
+
+beforeAll(async () => {
+  home = await newStateFolder('wing-owner-api-');
+  owner = spawnWing(['start', '--scale', '0.02'], cliEnv(home, { ...ADMIN_ENV, WING_PORT: '0' }));
+  const running = owner;
+  await waitFor('npm start to print the portal URL', () => (/Portal: http:\/\/127\.0\.0\.1:\d+\//.test(running.stdout()) ? true : running.hasExited() ? false : undefined), 200_000).then((ok) => {
+    if (!ok) throw new Error(`start exited early:\n${running.stdout()}\n${running.stderr()}`);
+  });
+}, 240_000);
+
+afterAll(async () => {
+  if (owner && !owner.hasExited()) {
+    owner.child.kill('SIGINT');
+    const r = await owner.exited;
+    expect(r.code ?? r.signal, describeRun(r)).toBe(130);
+    expect(existsSync(join(home, 'run.lock'))).toBe(false);
+    expect(existsSync(join(home, 'endpoints.json'))).toBe(false);
+  }
+  await disposeStateFolder(home, 'the owner API CLI tests');
+}, 60_000);
+
+describe('† commands while npm start owns the state folder', { timeout: 300_000 }, () => {
+  it('endpoints.json names the admin API and the portal', () => {
+    const endpoints = z.object({ dynamodb: z.string(), s3: z.string(), api: z.string(), portal: z.string() }).parse(JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')));
+    expect(endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+    expect(endpoints.portal).toBe(endpoints.api.replace(/api$/, ''));
+  });
+
+  it('a rollback goes through the admin API and completes although the CLI is killed after it started', async () => {
+    const admin = await addAdministrator(home, 'ops-killed-cli');
+    const before = requestLog().length;
+    const cli = spawnWing(['rollback:emergency', '--reason=bad deploy, CLI killed', '--yes'], cliEnv(home, await admin.env()));
+    // Killed as soon as the API accepted the start: from then on the rollback is the owner's.
+    await waitFor('POST /api/rollbacks 202 in the request log', () => (requestLog().slice(before).some((l) => l.method === 'POST' && l.path === '/api/rollbacks' && l.status === 202) ? true : cli.hasExited() ? false : undefined), 60_000).then((ok) => {
+      if (!ok) throw new Error(`the CLI ended before starting:\n${cli.stderr()}`);
+    });
+    cli.child.kill('SIGKILL');
+    const killed = await cli.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    const calls = requestLog().slice(before);
+    expect(calls.map((l) => `${l.method} ${l.path} ${String(l.status)}`)).toEqual(expect.arrayContaining(['POST /api/sessions 201', 'GET /api/rollbacks/plan 200', 'POST /api/rollbacks 202']));
+    const latest = await statusOf('latest');
+    expect(await waitUntilFinished(latest.rollbackId)).toBe('Completed');
+    const log = await wing(['rollback:logs', `--rollback-id=${latest.rollbackId}`]);
+    expect(log.stdout).toContain('initiator=ops-killed-cli');
+  });
+
+  it('--no-wait returns the rollback id at once, and the rollback goes on in npm start', async () => {
+    const admin = await addAdministrator(home, 'ops-no-wait');
+    const previous = await statusOf('latest');
+    const r = await wing(['rollback:undo', '--no-wait', '--yes', '--reason=undo, not waiting', '--json'], await admin.env());
+    const started = expectJsonSuccess(r, startedSchema);
+    expect(started.rollbackId).not.toBe(previous.rollbackId);
+    expect(await waitUntilFinished(started.rollbackId)).toBe('Completed');
+    expect((await statusOf(previous.rollbackId)).phase).toBe('Undone');
+  });
+
+  it('a wrong code is refused by the API with exit 3 and one line, and starts nothing', async () => {
+    const admin = await addAdministrator(home, 'ops-wrong-code');
+    const code = await admin.code();
+    const wrong = code.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    const previous = await statusOf('latest');
+    const before = requestLog().length;
+    const r = await wing(['rollback:quick', '--yes', '--json'], { WING_USERNAME: admin.username, WING_PASSWORD: admin.password, WING_TOTP: wrong });
+    expect(expectOneErrorLine(r, 3, { json: true })).toContain('authentication refused');
+    expect(requestLog().slice(before).map((l) => `${l.method} ${l.path} ${String(l.status)}`)).toEqual(['POST /api/sessions 401']);
+    expect((await statusOf('latest')).rollbackId).toBe(previous.rollbackId);
+  });
+
+  it('system:safe-mode goes through the API: on, then --off', async () => {
+    const admin = await addAdministrator(home, 'ops-safe-mode');
+    const on = expectJsonSuccess(await wing(['system:safe-mode', '--reason=maintenance', '--json'], await admin.env()), z.object({ mode: z.literal('safe'), reason: z.string() }));
+    expect(on.reason).toContain('maintenance');
+    expectJsonSuccess(await wing(['system:safe-mode', '--off', '--json'], await admin.env()), z.object({ mode: z.literal('normal') }));
+    expect(requestLog().filter((l) => l.path === '/api/system/safe-mode').map((l) => l.status)).toEqual([200, 200]);
+  });
+});
