@@ -1,20 +1,12 @@
 /**
- * The rollback services of a Lambda on AWS, built once per cold start from the environment:
- * DynamoDB, S3 (SSE-KMS), KMS data keys, EventBridge, the rollback log as S3 objects.
+ * The rollback services of a Lambda on AWS, built once per cold start from the environment
+ * (src/adapters/aws-rollback-wiring.ts), with the rollback log mirrored to CloudWatch Logs.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { readAwsEnvironment } from '../src/adapters/aws-environment.js';
-import { EventBridgePublisher } from '../src/adapters/eventbridge-publisher.js';
-import { KmsKeyService } from '../src/adapters/kms-key-service.js';
-import { ObjectStoreRollbackLog } from '../src/adapters/object-store-rollback-log.js';
-import { S3ObjectStore } from '../src/adapters/s3-object-store.js';
-import { systemClock } from '../src/core/ports.js';
+import { awsRollbackServicesFor } from '../src/adapters/aws-rollback-wiring.js';
 import type { RollbackLog, RollbackLogEntry } from '../src/core/rollback-log.js';
-import { rollbackServices, type RollbackServices } from '../src/rollback/rollback-services.js';
+import type { RollbackServices } from '../src/rollback/rollback-services.js';
 import { rollbackTaskHandlers } from './rollback-task-handlers.js';
 
 export const logger = new Logger({ serviceName: 'wing-rollback' });
@@ -36,19 +28,7 @@ let services: Promise<RollbackServices> | undefined;
 export function awsRollbackServices(): Promise<RollbackServices> {
   services ??= Promise.resolve().then(() => {
     const env = readAwsEnvironment();
-    const config = env.region ? { region: env.region } : {};
-    const s3 = new S3Client(config);
-    const vaultStore = new S3ObjectStore(s3, env.plan.vaultBucket, env.kmsKeyId);
-    return rollbackServices({
-      plan: env.plan,
-      dynamo: new DynamoDBClient(config),
-      s3,
-      vaultStore,
-      keys: new KmsKeyService(new KMSClient(config), env.kmsKeyId),
-      events: new EventBridgePublisher(new EventBridgeClient(config), env.eventBusName),
-      log: new CloudWatchMirroredLog(new ObjectStoreRollbackLog(vaultStore)),
-      clock: systemClock,
-    });
+    return awsRollbackServicesFor({ plan: env.plan, kmsKeyId: env.kmsKeyId, eventBusName: env.eventBusName, region: env.region, mirrorLog: (log) => new CloudWatchMirroredLog(log) });
   });
   return services;
 }

@@ -32,3 +32,21 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnv
   }
   return { plan, kmsKeyId: r.data.WING_KMS_KEY_ID, eventBusName: r.data.WING_EVENT_BUS_NAME, region: r.data.AWS_REGION };
 }
+
+/** What the admin API's Lambdas need beyond the rollback services. */
+export interface AdminApiEnvironment extends AwsEnvironment {
+  readonly stateMachineArn: string;
+  readonly sessionKeySecretArn: string;
+}
+
+const apiSchema = z.object({
+  WING_STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  WING_SESSION_KEY_SECRET_ARN: z.string().startsWith('arn:'),
+});
+
+export function readAdminApiEnvironment(env: NodeJS.ProcessEnv = process.env): AdminApiEnvironment {
+  const base = readAwsEnvironment(env);
+  const r = apiSchema.safeParse(env);
+  if (!r.success) throw new ValidationError(`bad Lambda environment: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  return { ...base, stateMachineArn: r.data.WING_STATE_MACHINE_ARN, sessionKeySecretArn: r.data.WING_SESSION_KEY_SECRET_ARN };
+}

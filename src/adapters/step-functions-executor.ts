@@ -21,11 +21,11 @@ export class StepFunctionsExecutor implements RollbackExecutor {
     return { executionArn: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${rollbackId}` };
   }
 
-  async start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }> {
+  async start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: () => Promise<void> }> {
     const out = await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: rollbackId, input: JSON.stringify({ rollbackId }) }));
     const executionArn = out.executionArn;
     if (!executionArn) throw new Error('Step Functions started no execution');
-    return { executor: { executionArn }, finished: this.waitFor(executionArn) };
+    return { executor: { executionArn }, finished: () => this.waitFor(executionArn) };
   }
 
   private async waitFor(executionArn: string): Promise<void> {

@@ -52,7 +52,7 @@ export class LocalRollbackExecutor implements RollbackExecutor {
     return { host: hostname(), pid: process.pid };
   }
 
-  start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }> {
+  start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: () => Promise<void> }> {
     const s = this.services;
     const executor = this.executorOf();
     // The Lambdas' logs go to CloudWatch on AWS; locally the rollback log says it all.
@@ -107,7 +107,8 @@ export class LocalRollbackExecutor implements RollbackExecutor {
         if ((await s.lock.current())?.owner === rollbackId) await s.lock.release(rollbackId).catch(() => undefined);
         this.running.delete(rollbackId);
       });
-    return Promise.resolve({ executor, finished });
+    // The execution runs in this process whether or not anyone waits for it.
+    return Promise.resolve({ executor, finished: () => finished });
   }
 
   private readonly running = new Set<string>();

@@ -65,8 +65,11 @@ export interface RollbackStatus {
 export interface RollbackExecutor {
   /** Who will run this rollback (recorded before it starts, so a crash right after is recognised). */
   executorOf(rollbackId: string): RollbackRecord['executor'];
-  /** Starts the execution; `finished` settles when it ends (the record then holds the result). */
-  start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: Promise<void> }>;
+  /**
+   * Starts the execution; `finished()` settles when it ends (the record then holds the result).
+   * A function, so that a caller who does not wait (the admin API's Lambda) starts no watcher.
+   */
+  start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: () => Promise<void> }>;
   isAlive(record: RollbackRecord): Promise<boolean>;
 }
 
@@ -294,7 +297,7 @@ export class RollbackOperations {
       .publish({ type: 'RollbackRequested', detail: { version: EVENT_VERSION, time: now.toISOString(), rollbackId, status: 'Pending', step: 'Requested' } })
       .catch((err: unknown) => log.append(rollbackId, { at: now, step: 'Requested', message: `warning: RollbackRequested not published: ${err instanceof Error ? err.message : String(err)}` }));
     const started = await this.deps.executor.start(rollbackId);
-    if (r.wait) await started.finished;
+    if (r.wait) await started.finished();
     return this.result(rollbackId, { waited: r.wait });
   }
 

@@ -29,7 +29,7 @@ describe('StepFunctionsExecutor', () => {
     sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'FAILED' });
     const started = await executor.start('rb-1');
     expect(started.executor).toEqual({ executionArn: arn });
-    await started.finished;
+    await started.finished();
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({ stateMachineArn: SM, name: 'rb-1', input: '{"rollbackId":"rb-1"}' });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(3);
   });
