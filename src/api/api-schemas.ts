@@ -60,7 +60,8 @@ export const undoRequest = z.strictObject({ rollbackId: rollbackId.optional(), r
 export const cleanupRequest = z.strictObject({ reason: reason.optional(), password });
 
 /** GET /api/rollbacks/{rollbackId} (or `latest`). */
-export const rollbackPath = z.strictObject({ rollbackId: z.union([rollbackId, z.literal('latest')]) });
+// Not strict: API Gateway may add parameters of its own (a `{proxy+}` resource's `proxy`).
+export const rollbackPath = z.object({ rollbackId: z.union([rollbackId, z.literal('latest')]) });
 
 /** POST /api/backups: a recovery point now (or one component's snapshot). */
 export const createBackupRequest = z.strictObject({ component: z.string().min(1).max(64).optional(), type: z.enum(['full', 'incremental']).optional() });

@@ -1,12 +1,23 @@
 /**
- * What every command gets: its output mode, progress on stderr, and the runtime it works on. A
- * command opens the runtime lazily, so bad usage is refused before any service starts.
+ * What every command gets: its output mode, progress on stderr, and the target it works on. A
+ * command opens its target lazily, so bad usage is refused before any service starts.
+ *
+ * Locally the target is the state folder's services (as a temporary owner, or through the live
+ * owner's endpoints); with `--target aws` it is the deployed stack, found from its outputs.
+ * † commands go through an admin API whenever one runs: the live owner's (`npm start`) or the
+ * deployed one.
  */
-import { ValidationError } from '../core/errors.js';
 import { AdminApiClient } from '../api/admin-api-client.js';
-import { openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
+import { DEFAULT_STACK_NAME } from '../adapters/stack-outputs.js';
+import { awsRegion, openAwsTarget, type AwsTarget } from '../adapters/aws-target.js';
+import { ValidationError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import { localRollbackOperations, type LocalRollbackOptions } from '../local/local-rollback.js';
+import { loadLocalPlan, openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
 import { readLiveOwner } from '../local/run-owner.js';
 import { resolveWingHome } from '../local/state-folder.js';
+import type { RollbackOperations } from '../rollback/rollback-operations.js';
+import type { RollbackServices } from '../rollback/rollback-services.js';
 import type { OutputOptions } from './output.js';
 import { progressOnStderr, type ProgressReporter } from './progress.js';
 
@@ -20,27 +31,69 @@ export interface GlobalFlags {
   readonly region?: string;
 }
 
+/** What read commands use, the same for both targets. */
+export interface CommandRuntime {
+  readonly plan: Plan;
+  readonly backups: RollbackServices['backups'];
+  readonly services: RollbackServices;
+  close(): Promise<void>;
+}
+
 export class CommandContext {
   readonly output: OutputOptions;
   readonly progress: ProgressReporter;
-  private runtime: LocalRuntime | undefined;
+  private local: LocalRuntime | undefined;
+  private aws: Promise<AwsTarget> | undefined;
 
   constructor(readonly flags: GlobalFlags) {
     this.output = { json: flags.json, debug: flags.debug };
     this.progress = progressOnStderr(true);
     // Bad flags are refused before anything starts.
     if (flags.target !== 'local' && flags.target !== 'aws') throw new ValidationError(`--target is local or aws, not "${flags.target}"`);
-    if (flags.target === 'aws') {
-      throw new ValidationError('--target aws needs a deployed stack; the AWS target of the CLI arrives with the operator-interfaces issue: use --target local');
+    if (flags.target === 'local' && (flags.stack !== undefined || flags.region !== undefined)) {
+      throw new ValidationError('--stack and --region name a deployed stack: add --target aws');
     }
   }
 
+  get isAws(): boolean {
+    return this.flags.target === 'aws';
+  }
+
+  /** The deployed stack (`--target aws`), opened once. */
+  private awsTarget(): Promise<AwsTarget> {
+    this.aws ??= (async () => {
+      const region = awsRegion(this.flags.region);
+      return openAwsTarget({ stackName: this.flags.stack ?? DEFAULT_STACK_NAME, region, plan: await loadLocalPlan(resolveWingHome()) });
+    })();
+    return this.aws;
+  }
+
+  /** The services of the target, for reading (and for unmarked commands). */
+  async open(): Promise<CommandRuntime> {
+    if (this.isAws) return this.awsTarget();
+    return this.openLocal();
+  }
+
+  /** The local runtime itself (init, and what only exists locally). */
+  async openLocal(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {
+    if (this.isAws) throw new ValidationError('this command works on the local state folder only: run it without --target aws');
+    this.local ??= await openLocalRuntime({ kind: 'temporary', createKey: options.createKey ?? false });
+    return this.local;
+  }
+
+  /** The rollback operations of the target (locally with the in-process state machine runner). */
+  async operations(options: LocalRollbackOptions = {}): Promise<RollbackOperations> {
+    if (this.isAws) return (await this.awsTarget()).operations;
+    return localRollbackOperations(await this.openLocal(), options);
+  }
+
   /**
-   * The admin API that † commands go through: the live owner's (`npm start`), or none when this
-   * command is the owner. A rollback started with --no-wait must outlive the command, so it
-   * needs an API to run in.
+   * The admin API that † commands go through: the deployed one with --target aws, the live
+   * owner's (`npm start`) locally, or none when this command is the owner. A rollback started
+   * with --no-wait must outlive the command, so it needs an API to run in.
    */
   async adminApi(): Promise<AdminApiClient | undefined> {
+    if (this.isAws) return (await this.awsTarget()).api;
     const owner = await readLiveOwner(resolveWingHome());
     const api = owner?.endpoints.api;
     if (api === undefined && !this.flags.wait) {
@@ -49,14 +102,12 @@ export class CommandContext {
     return api === undefined ? undefined : new AdminApiClient(api);
   }
 
-  async open(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {
-    this.runtime ??= await openLocalRuntime({ kind: 'temporary', createKey: options.createKey ?? false });
-    return this.runtime;
-  }
-
   async close(): Promise<void> {
     this.progress.stop();
-    await this.runtime?.close();
-    this.runtime = undefined;
+    await this.local?.close();
+    this.local = undefined;
+    const aws = this.aws;
+    this.aws = undefined;
+    await aws?.then((t) => t.close()).catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@
  * grouped into dependency levels by a topological sort (Kahn's algorithm), and the components of
  * one level may restore in parallel because none depends on another.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
@@ -253,4 +254,25 @@ export function componentByName(plan: Plan, name: string): ComponentPlan {
     );
   }
   return found;
+}
+
+/**
+ * A digest of what a plan means (its validated form, keys sorted), so that two copies of a plan
+ * can be compared: the deployed stack publishes the digest of the plan it was built from, and
+ * the CLI's `--target aws` refuses a different local plan instead of acting on wrong names.
+ */
+export function planDigest(plan: Plan): string {
+  // The levels follow from the components.
+  const meaning: Record<string, unknown> = { ...plan };
+  delete meaning.levels;
+  return createHash('sha256').update(sortedJson(meaning)).digest('hex');
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -14,6 +14,7 @@ import { restoreOrder } from '../core/plan.js';
 import { isFinished, type ComponentProgress, type RollbackRecord, type RollbackSelection } from '../core/rollback-journal.js';
 import { assertModeAllows, type SystemModeState } from '../core/system-mode.js';
 import type { RollbackServices } from './rollback-services.js';
+import { ROLLBACK_LEASE_MS } from './rollback-steps.js';
 
 export type RollbackMode = 'differential' | 'full';
 
@@ -285,8 +286,17 @@ export class RollbackOperations {
       undoneBy: null,
       undoneAt: null,
     };
-    const { journal, log, events } = this.deps.services;
-    await journal.put(record);
+    const { journal, log, events, lock } = this.deps.services;
+    // The lock is taken before the request is answered: of two starts at once, one is refused
+    // here (conflict) instead of both being accepted and the second failing in its execution.
+    // AcquireLock in the state machine finds it held by this rollback and keeps it.
+    await lock.acquire(rollbackId, r.kind, ROLLBACK_LEASE_MS);
+    try {
+      await journal.put(record);
+    } catch (err) {
+      await lock.release(rollbackId).catch(() => undefined);
+      throw err;
+    }
     await log.append(rollbackId, {
       at: now,
       step: 'Requested',
@@ -296,7 +306,16 @@ export class RollbackOperations {
     await events
       .publish({ type: 'RollbackRequested', detail: { version: EVENT_VERSION, time: now.toISOString(), rollbackId, status: 'Pending', step: 'Requested' } })
       .catch((err: unknown) => log.append(rollbackId, { at: now, step: 'Requested', message: `warning: RollbackRequested not published: ${err instanceof Error ? err.message : String(err)}` }));
-    const started = await this.deps.executor.start(rollbackId);
+    let started: Awaited<ReturnType<RollbackExecutor['start']>>;
+    try {
+      started = await this.deps.executor.start(rollbackId);
+    } catch (err) {
+      // Nothing ran: the request is recorded as failed and the lock is free again.
+      const message = `the execution could not be started: ${asError(err).message}`;
+      await journal.put({ ...record, phase: 'Failed', step: 'Requested', finishedAt: this.deps.services.clock.now().toISOString(), message, error: { name: asError(err).name, message } });
+      await lock.release(rollbackId).catch(() => undefined);
+      throw err;
+    }
     if (r.wait) await started.finished();
     return this.result(rollbackId, { waited: r.wait });
   }

@@ -117,7 +117,8 @@ const children = new Set<ChildProcess>();
 /** The environment of a CLI run: the parent's without any WING_* variable, plus `extra`. */
 export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WING_')) env[k] = v;
+  // No test talks to real AWS: a region or profile of the machine must not change an outcome.
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WING_') && !/^AWS_(REGION|DEFAULT_REGION|PROFILE)$/.test(k)) env[k] = v;
   return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', WING_HOME: home, ...extra };
 }
 

@@ -8,6 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { STACK_OUTPUTS } from '../../src/adapters/stack-outputs.js';
+import { defaultPlan, planDigest } from '../../src/core/plan.js';
+import { startFakeCloudFormation } from '../support/fake-cloudformation.js';
 import {
   ADMIN_ENV,
   addAdministrator,
@@ -147,5 +150,43 @@ describe('† commands while npm start owns the state folder', { timeout: 300_00
     expect(on.reason).toContain('maintenance');
     expectJsonSuccess(await wing(['system:safe-mode', '--off', '--json'], await admin.env()), z.object({ mode: z.literal('normal') }));
     expect(requestLog().filter((l) => l.path === '/api/system/safe-mode').map((l) => l.status)).toEqual([200, 200]);
+  });
+
+  it('--target aws finds the admin API from the stack outputs and sends the rollback through it', async () => {
+    const endpoints = z.object({ api: z.string() }).parse(JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')));
+    const plan = defaultPlan();
+    // The deployed stack stands in as this owner's API; the outputs name the same resources.
+    const outputs: Record<string, string> = {
+      [STACK_OUTPUTS.adminApiUrl]: endpoints.api,
+      [STACK_OUTPUTS.systemTableName]: plan.systemTable,
+      [STACK_OUTPUTS.vaultBucketName]: plan.vaultBucket,
+      [STACK_OUTPUTS.kmsKeyArn]: 'arn:aws:kms:eu-west-1:000000000000:key/test',
+      [STACK_OUTPUTS.eventBusName]: 'default',
+      [STACK_OUTPUTS.stateMachineArn]: 'arn:aws:states:eu-west-1:000000000000:stateMachine:wing-rollback',
+      [STACK_OUTPUTS.planDigest]: planDigest(plan),
+    };
+    const cloudFormation = await startFakeCloudFormation('WingRollbackTest', outputs);
+    try {
+      const aws = { AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+      const target = ['--target', 'aws', '--stack', 'WingRollbackTest', '--region', 'eu-west-1'];
+      const admin = await addAdministrator(home, 'ops-aws-target');
+      const before = requestLog().length;
+      const r = await wing(['rollback:quick', ...target, '--yes', '--reason=through the deployed API', '--json'], { ...aws, ...(await admin.env()) });
+      const done = expectJsonSuccess(r, z.object({ rollbackId: z.string(), phase: z.literal('Completed') }));
+      expect(requestLog().slice(before).map((l) => `${l.method} ${l.path} ${String(l.status)}`)).toEqual(expect.arrayContaining(['POST /api/sessions 201', 'POST /api/rollbacks 202', `GET /api/rollbacks/${done.rollbackId} 200`]));
+
+      const unknown = await wing(['rollback:quick', '--target', 'aws', '--stack', 'Nope', '--region', 'eu-west-1', '--yes', '--json'], { ...aws, ...(await admin.env()) });
+      expect(expectOneErrorLine(unknown, 2, { json: true })).toContain('no stack Nope');
+
+      cloudFormation.outputs = { ...outputs, [STACK_OUTPUTS.planDigest]: '0'.repeat(64) };
+      const drifted = await wing(['plan:show', ...target, '--json'], aws);
+      expect(expectOneErrorLine(drifted, 2, { json: true })).toContain('plan differs');
+
+      cloudFormation.outputs = { [STACK_OUTPUTS.adminApiUrl]: endpoints.api };
+      const old = await wing(['plan:show', ...target, '--json'], aws);
+      expect(expectOneErrorLine(old, 1, { json: true })).toContain(STACK_OUTPUTS.planDigest);
+    } finally {
+      await cloudFormation.close();
+    }
   });
 });

@@ -344,13 +344,14 @@ describe('emergency rollback state machine', () => {
     await expectIdle();
   });
 
-  it('a lock taken between the checks and the execution: AcquireLock refuses, nothing changes, the other lock stays', async () => {
+  it('a lock taken over between the request and the execution: AcquireLock refuses, nothing changes, the other lock stays', async () => {
     await changeSomething();
     const before = await liveState();
-    // Taken just before the AcquireLock Task runs, after the request's own checks passed.
+    // The request takes the lock before it answers; here someone takes it over (as cleanup does
+    // with an expired lease) just before the AcquireLock Task runs.
     const ops = operations({
-      fault: async (state) => {
-        if (state === 'AcquireLock') await env.runtime.lock.acquire('intruder', 'rollback', 60_000);
+      fault: async (state, rollbackId) => {
+        if (state === 'AcquireLock') await env.runtime.lock.takeOver(rollbackId, 'intruder', 'rollback', 60_000);
         return undefined;
       },
     });

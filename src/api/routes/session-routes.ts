@@ -18,7 +18,22 @@ export const sessionRoutes: RouteGroup = {
       body: signInRequest,
       status: 201,
       handle: async (event, deps) => {
-        const credentials = parseBody(event, signInRequest);
+        let credentials: ReturnType<typeof signInRequest.parse>;
+        try {
+          credentials = parseBody(event, signInRequest);
+        } catch (err) {
+          // A malformed sign-in is an attempt too; its username (if any) is all that is kept.
+          const claimed = (() => {
+            try {
+              const body = JSON.parse(event.body ?? '') as { username?: unknown };
+              return typeof body.username === 'string' ? body.username.slice(0, 128) : 'anonymous';
+            } catch {
+              return 'anonymous';
+            }
+          })();
+          await deps.audit.append({ actor: claimed, action: 'session.signIn', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: sourceOf(event) });
+          throw err;
+        }
         try {
           const { token, session } = await deps.sessions.signIn(credentials);
           await deps.audit.append({ actor: session.username, action: 'session.signIn', outcome: 'succeeded', detail: `session ${session.sessionId} until ${session.expiresAt.toISOString()}`, source: sourceOf(event) });

@@ -33,7 +33,7 @@ export function registerInit(program: Command): Command {
     .option('--scale <n>', 'demo data size: 1 is about 100 MB; fractions allowed', parseScale)
     .action(
       runAction(async (ctx, opts) => {
-        const runtime = await ctx.open({ createKey: true });
+        const runtime = await ctx.openLocal({ createKey: true });
         const result = await initLocal(runtime, {
           demo: opts.demo === true,
           ...(typeof opts.scale === 'number' ? { scale: opts.scale } : {}),

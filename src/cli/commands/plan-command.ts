@@ -10,9 +10,10 @@ export function registerPlanShow(program: Command): Command {
     .command('plan:show')
     .description('print the backup plan: components, sources, order, schedules')
     .action(
-      runAction(async () => {
-        // The plan is a file (or the default): reading it needs no running service.
-        const plan = await loadLocalPlan(resolveWingHome());
+      runAction(async (ctx) => {
+        // The plan is a file (or the default): reading it needs no running service. With
+        // --target aws it is the deployed one (the stack's names, checked against its digest).
+        const plan = ctx.isAws ? (await ctx.open()).plan : await loadLocalPlan(resolveWingHome());
         const components = plan.levels.flatMap((level, i) =>
           level.map((c) => ({
             name: c.name,

@@ -1,6 +1,5 @@
 /** `retention:apply [--dry-run]` †: apply the retention policy and prune, under the rollback lock. */
 import type { Command } from 'commander';
-import { localRollbackOperations } from '../../local/local-rollback.js';
 import type { RetentionReport } from '../../rollback/backup-manager.js';
 import { runAction } from '../command-runner.js';
 import { readCredentials } from '../credentials-input.js';
@@ -31,7 +30,7 @@ export function registerRetentionApply(program: Command): Command {
         } else {
           const runtime = await ctx.open();
           if (credentials) {
-            const ops = localRollbackOperations(runtime);
+            const ops = await ctx.operations();
             report = await ops.applyRetentionAs(await ops.authenticate({ ...credentials, source: 'cli' }), { ...reason, source: 'cli' });
           } else {
             report = await runtime.backups.applyRetention({ dryRun });

@@ -10,7 +10,6 @@ import { ExitCode, ValidationError, type ExitCodeValue } from '../../core/errors
 import type { AdminApiClient } from '../../api/admin-api-client.js';
 import type { RollbackStatusResponse } from '../../api/api-schemas.js';
 import type { Credentials } from '../../core/credentials.js';
-import { localRollbackOperations } from '../../local/local-rollback.js';
 import { ROLLBACK_COMMANDS, rollbackRequestOf, type RollbackCommandName, type RollbackOperations, type RollbackResult } from '../../rollback/rollback-operations.js';
 import type { CommandContext } from '../command-context.js';
 import { runAction } from '../command-runner.js';
@@ -34,8 +33,7 @@ function shownState(state: string): boolean {
 }
 
 async function openOperations(ctx: CommandContext): Promise<RollbackOperations> {
-  const runtime = await ctx.open();
-  return localRollbackOperations(runtime, {
+  return ctx.operations({
     onTransition: (_, t) => {
       if (t.type === 'StateEntered' && t.state && shownState(t.state)) ctx.progress.step(`  → ${t.state}${t.component ? ` ${t.component}` : ''}`);
       if (t.type === 'StateRetried' && t.state) ctx.progress.step(`  ↻ ${t.state} retried`);

@@ -4,7 +4,6 @@
  * audited and limited like the portal's switch.
  */
 import type { Command } from 'commander';
-import { localRollbackOperations } from '../../local/local-rollback.js';
 import type { SystemModeState } from '../../core/system-mode.js';
 import { runAction } from '../command-runner.js';
 import { readCredentials } from '../credentials-input.js';
@@ -29,7 +28,7 @@ export function registerSafeMode(program: Command): Command {
           mode = await api.safeMode({ enabled, reason, password: credentials.password });
           await api.signOut();
         } else {
-          const ops = localRollbackOperations(await ctx.open());
+          const ops = await ctx.operations();
           mode = await ops.setSafeMode(await ops.authenticate({ ...credentials, source: 'cli' }), { enabled, reason, source: 'cli' });
         }
         return {

@@ -47,7 +47,8 @@ export function registerStart(program: Command): Command {
     const opts = command.opts<{ scale?: number; debug?: boolean; json?: boolean }>();
     try {
       // Validates the global flags (start runs locally, and waits by nature).
-      new CommandContext(globalFlagsOf(command.opts<Record<string, unknown>>()));
+      const ctx = new CommandContext(globalFlagsOf(command.opts<Record<string, unknown>>()));
+      if (ctx.isAws) throw new ValidationError('start runs the local environment on this machine; a deployed stack runs on AWS (npx cdk deploy): run start without --target aws');
       const port = portFromEnv(process.env.WING_PORT);
       const home = resolveWingHome();
       const owner = await readLiveOwner(home);
