@@ -1,5 +1,6 @@
 /** `init [--demo] [--scale N]`: create the local environment and the first administrator. */
 import type { Command } from 'commander';
+import qrcode from 'qrcode-terminal';
 import { ValidationError } from '../../core/errors.js';
 import { initLocal, type BootstrapResult } from '../../local/local-init.js';
 import { runAction } from '../command-runner.js';
@@ -19,8 +20,11 @@ export function printGeneratedAdmin(admin: BootstrapResult): void {
   const lines = ['', '  First administrator (shown once, store it now):', `    username:    ${admin.username}`];
   if (admin.generatedPassword) lines.push(`    password:    ${admin.generatedPassword}`);
   if (admin.generatedTotpSecret) {
-    lines.push(`    TOTP secret: ${admin.generatedTotpSecret} (add it to an authenticator app)`);
-    lines.push(`    otpauth://totp/WING%20Rollback:${admin.username}?secret=${admin.generatedTotpSecret}&issuer=WING%20Rollback`);
+    const uri = `otpauth://totp/WING%20Rollback:${encodeURIComponent(admin.username)}?secret=${admin.generatedTotpSecret}&issuer=WING%20Rollback`;
+    lines.push(`    TOTP secret: ${admin.generatedTotpSecret} (add it to an authenticator app, or scan the code below)`);
+    lines.push(`    ${uri}`);
+    // A terminal gets the QR code of the same URI: scanning it is how most people add a secret.
+    if ((process.stderr.isTTY as boolean | undefined) === true) qrcode.generate(uri, { small: true }, (code) => lines.push(code));
   }
   process.stderr.write(`${lines.join('\n')}\n\n`);
 }
