@@ -88,13 +88,18 @@ beforeAll(async () => {
 afterAll(async () => {
   if (owner && !owner.hasExited()) {
     owner.child.kill('SIGINT');
-    const r = await owner.exited;
-    expect(r.code ?? r.signal, describeRun(r)).toBe(130);
-    expect(existsSync(join(home, 'run.lock'))).toBe(false);
-    expect(existsSync(join(home, 'endpoints.json'))).toBe(false);
+    await owner.exited;
   }
   await disposeStateFolder(home, 'the owner API CLI tests');
 }, 60_000);
+
+async function stopOwner(running: SpawnedWing): Promise<void> {
+  running.child.kill('SIGINT');
+  const r = await running.exited;
+  expect(r.code ?? r.signal, describeRun(r)).toBe(130);
+  expect(existsSync(join(home, 'run.lock'))).toBe(false);
+  expect(existsSync(join(home, 'endpoints.json'))).toBe(false);
+}
 
 describe('† commands while npm start owns the state folder', { timeout: 300_000 }, () => {
   it('endpoints.json names the admin API and the portal', () => {
@@ -188,5 +193,21 @@ describe('† commands while npm start owns the state folder', { timeout: 300_00
     } finally {
       await cloudFormation.close();
     }
+  });
+
+  it('Ctrl-C stops npm start cleanly, and a second start reuses the state', async () => {
+    const first = owner;
+    if (!first) throw new Error('no owner');
+    const points = /recovery points: (\d+)/.exec(first.stdout())?.[1];
+    await stopOwner(first);
+    const second = spawnWing(['start'], cliEnv(home, { WING_PORT: '0' }));
+    owner = second;
+    await waitFor('the second start to print the portal URL', () => (/Portal: http/.test(second.stdout()) ? true : second.hasExited() ? false : undefined), 120_000).then((ok) => {
+      if (!ok) throw new Error(`the second start exited early:\n${second.stderr()}`);
+    });
+    expect(second.stderr()).not.toContain('first start');
+    // The same history, plus what the tests above did not add: no demo data loaded again.
+    expect(/recovery points: (\d+)/.exec(second.stdout())?.[1]).toBe(points);
+    await stopOwner(second);
   });
 });
