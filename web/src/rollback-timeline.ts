@@ -31,6 +31,13 @@ interface StepItem {
   readonly detail: HTMLElement;
 }
 
+/**
+ * States that only announce (events, notifications), choose a branch or keep books: shown only
+ * when they fail, otherwise they would bury the work under three lines per step. The API's
+ * `steps` still lists every state.
+ */
+const PLUMBING = /^Announce|^(OutcomeChoice|AnyComponentFailed|CheckLevel|LevelRestored|ComponentRestored|RestoreComponentDone|RollbackSucceeded)$/;
+
 function stepKey(step: RollbackStep): string {
   return `${step.state}\u0000${step.component ?? ''}`;
 }
@@ -82,10 +89,11 @@ export function rollbackTimeline(): RollbackTimeline {
     { class: 'rollback-timeline' },
     summary,
     h('section', { 'aria-labelledby': componentsHeadingId }, h('h2', { id: componentsHeadingId }, 'Components'), components),
-    h('section', { 'aria-labelledby': stepsHeadingId }, h('h2', { id: stepsHeadingId }, 'Steps'), steps),
+    h('section', { 'aria-labelledby': stepsHeadingId }, h('h2', { id: stepsHeadingId }, 'Steps'), h('p', { class: 'hint' }, 'Announcements and branch choices are left out unless they fail.'), steps),
   );
 
   const handle = (step: RollbackStep): void => {
+    if (PLUMBING.test(step.state) && step.status !== 'failed') return;
     const key = stepKey(step);
     const running = open.get(key);
     if (step.status === 'entered' || running === undefined) {
