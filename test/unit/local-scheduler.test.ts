@@ -1,0 +1,104 @@
+/**
+ * The plan's EventBridge schedule expressions as the local scheduler reads them, and what a
+ * scheduled run does: a recovery point then retention when one schedule covers every component,
+ * a skip (not a failure) when the mode forbids it, never two runs of one schedule at once.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConflictError } from '../../src/core/errors.js';
+import { defaultPlan, parsePlan } from '../../src/core/plan.js';
+import { localSchedule } from '../../src/core/schedule-expression.js';
+import { startLocalScheduler } from '../../src/local/local-scheduler.js';
+import type { BackupManager } from '../../src/rollback/backup-manager.js';
+
+describe('localSchedule', () => {
+  it.each([
+    ['rate(1 minute)', { kind: 'rate', everyMs: 60_000 }],
+    ['rate(5 minutes)', { kind: 'rate', everyMs: 300_000 }],
+    ['rate(1 hour)', { kind: 'rate', everyMs: 3_600_000 }],
+    ['rate(2 days)', { kind: 'rate', everyMs: 172_800_000 }],
+    ['cron(0 3 * * ? *)', { kind: 'cron', pattern: '0 3 * * *' }],
+    ['cron(15 2 ? * 1 *)', { kind: 'cron', pattern: '15 2 * * 0' }],
+    ['cron(0 */6 ? * MON-FRI *)', { kind: 'cron', pattern: '0 */6 * * MON-FRI' }],
+    ['cron(0 4 ? * 2-6 *)', { kind: 'cron', pattern: '0 4 * * 1-5' }],
+  ])('%s', (expression, expected) => {
+    expect(localSchedule(expression)).toEqual(expected);
+  });
+
+  it.each(['rate(0 minutes)', 'cron(0 3 * * ? 2027)', 'cron(0 3 * * ?)', 'every hour'])('refuses %s', (expression) => {
+    expect(() => localSchedule(expression)).toThrow(/rate|cron|year|at least/);
+  });
+});
+
+describe('startLocalScheduler', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function fakeBackups(behaviour: { point?: () => Promise<unknown> } = {}): { backups: BackupManager; calls: string[] } {
+    const calls: string[] = [];
+    const backups = {
+      createRecoveryPoint: (options: { scheduled?: boolean }) => {
+        calls.push(`point scheduled=${String(options.scheduled)}`);
+        return (behaviour.point ?? (() => Promise.resolve({ recoveryPointId: 'rp-1', status: 'Completed' })))();
+      },
+      applyRetention: (options: { scheduled?: boolean }) => {
+        calls.push(`retention scheduled=${String(options.scheduled)}`);
+        return Promise.resolve({ deletedRecoveryPoints: [] });
+      },
+      createComponentSnapshot: (component: string, options: { scheduled?: boolean }) => {
+        calls.push(`snapshot ${component} scheduled=${String(options.scheduled)}`);
+        return Promise.resolve({ snapshotId: `snap-${component}` });
+      },
+    } as unknown as BackupManager;
+    return { backups, calls };
+  }
+
+  function planWith(schedules: Record<string, string>): ReturnType<typeof defaultPlan> {
+    const base = defaultPlan();
+    return parsePlan({ components: base.components.map((c) => ({ ...c, schedule: schedules[c.name] ?? c.schedule })) });
+  }
+
+  it('one schedule for every component takes a recovery point, then applies retention, as a scheduled run', async () => {
+    vi.useFakeTimers();
+    const { backups, calls } = fakeBackups();
+    const lines: string[] = [];
+    const scheduler = startLocalScheduler({ plan: planWith({ 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' }), backups, report: (l) => lines.push(l) });
+    expect(scheduler.schedules).toEqual([{ expression: 'rate(1 minute)', components: ['vision-lake', 'auth', 'agents', 'squadrons'] }]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual(['point scheduled=true', 'retention scheduled=true']);
+    scheduler.stop();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(calls).toHaveLength(2);
+    expect(lines.join('\n')).toContain('rp-1 Completed');
+  });
+
+  it('components on their own schedule get a snapshot each', async () => {
+    vi.useFakeTimers();
+    const { backups, calls } = fakeBackups();
+    const scheduler = startLocalScheduler({ plan: planWith({ auth: 'rate(1 minute)' }), backups, report: () => undefined });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual(['snapshot auth scheduled=true']);
+    scheduler.stop();
+  });
+
+  it('a run the mode forbids is skipped and said; a run still going makes the next one skip', async () => {
+    vi.useFakeTimers();
+    let release: () => void = () => undefined;
+    const refused = fakeBackups({ point: () => Promise.reject(new ConflictError('the system is in safe mode: schedules are paused')) });
+    const lines: string[] = [];
+    const all = { 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' };
+    const first = startLocalScheduler({ plan: planWith(all), backups: refused.backups, report: (l) => lines.push(l) });
+    await vi.advanceTimersByTimeAsync(60_000);
+    first.stop();
+    expect(lines.at(-1)).toContain('skipped: the system is in safe mode');
+
+    const slow = fakeBackups({ point: () => new Promise((resolve) => { release = () => { resolve({ recoveryPointId: 'rp-2', status: 'Completed' }); }; }) });
+    const second = startLocalScheduler({ plan: planWith(all), backups: slow.backups, report: (l) => lines.push(l) });
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(slow.calls).toEqual(['point scheduled=true']);
+    expect(lines.some((l) => l.includes('still going'))).toBe(true);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    second.stop();
+  });
+});
