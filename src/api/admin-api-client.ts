@@ -6,7 +6,7 @@
  * 3, 404 → 2, 409 → 6, 422 → 5, 429 → 4 with Retry-After).
  */
 import type { Credentials } from '../core/credentials.js';
-import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, ValidationError, WingError } from '../core/errors.js';
+import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, TransientError, ValidationError, WingError } from '../core/errors.js';
 import type { RetentionReport } from '../rollback/backup-manager.js';
 import type { PlanResponse, RollbackStartedResponse, RollbackStatusResponse, SessionResponse, SystemResponse } from './api-schemas.js';
 
@@ -80,12 +80,24 @@ export class AdminApiClient {
       throw new WingError(`the admin API answered ${String(response.status)} with something that is not JSON`);
     }
     if (response.ok) return parsed as T;
-    const message = typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : `HTTP ${String(response.status)}`;
-    throw errorOf(response.status, message, response.headers.get('retry-after'));
+    const refusal = parsed as { error?: unknown; errorName?: unknown };
+    const message = typeof refusal.error === 'string' ? refusal.error : `HTTP ${String(response.status)}`;
+    throw errorOf(response.status, message, response.headers.get('retry-after'), typeof refusal.errorName === 'string' ? refusal.errorName : undefined);
   }
 }
 
-function errorOf(status: number, message: string, retryAfter: string | null): WingError {
+function errorOf(status: number, message: string, retryAfter: string | null, errorName: string | undefined): WingError {
+  // The class the API named keeps its exit code (a plain WingError is 1, an IntegrityError 5).
+  switch (errorName) {
+    case 'WingError':
+      return new WingError(message);
+    case 'TransientError':
+      return new TransientError(message);
+    case 'IntegrityError':
+      return new IntegrityError(message);
+    default:
+      break;
+  }
   switch (status) {
     case 400:
       return new ValidationError(message);

@@ -13,7 +13,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import type { AdminLevel } from '../core/credentials.js';
 import type { Session } from '../core/admin-sessions.js';
-import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, ValidationError, WingError } from '../core/errors.js';
+import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, TransientError, ValidationError, WingError } from '../core/errors.js';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
@@ -41,20 +41,26 @@ export function errorResponse(err: unknown): ApiResult {
   const status = statusOf(err);
   if (status >= 500) return json(status, { success: false, error: 'internal error of the rollback system: see its logs' });
   const message = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
-  const headers: Record<string, string> = err instanceof RateLimitedError ? { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) } : {};
-  return json(status, { success: false, error: message }, headers);
+  const headers: Record<string, string> = err instanceof RateLimitedError ? { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) } : err instanceof TransientError ? { 'Retry-After': '5' } : {};
+  // The error's class name lets a client (the CLI) keep the contract's exit code for it.
+  const errorName = err instanceof WingError ? err.name : undefined;
+  return json(status, { success: false, error: message, ...(errorName !== undefined ? { errorName } : {}) }, headers);
 }
 
 function statusOf(err: unknown): number {
   if (err instanceof NotFoundError) return 404;
   if (err instanceof ValidationError) return 400;
-  if (err instanceof AuthenticationError) return err.message.startsWith('authorization refused') ? 403 : 401;
+  // 401 only when the caller is not signed in (or the sign-in failed); a signed-in caller whose
+  // level or password confirmation is refused keeps the session (403).
+  if (err instanceof AuthenticationError) return /^(authorization|confirmation) refused/.test(err.message) ? 403 : 401;
   if (err instanceof RateLimitedError) return 429;
   if (err instanceof ConflictError) return 409;
   if (err instanceof IntegrityError) return 422;
+  if (err instanceof TransientError) return 503;
   // Errors of middy's router (unknown route: 404, method) carry their status.
   const http = (err as { statusCode?: unknown; expose?: unknown } | null)?.statusCode;
   if (typeof http === 'number' && http >= 400 && http < 500) return http;
+  // An operation that could not be done as asked (no point old enough, nothing to undo).
   if (err instanceof WingError) return 422;
   return 500;
 }

@@ -17,7 +17,11 @@ const totp = z.string().regex(/^\d{6}$/, 'an authentication code is 6 digits');
 const reason = z.string().trim().max(1000);
 const recoveryPointId = z.string().regex(/^rp-[A-Za-z0-9-]+$/, 'a recovery point id looks like rp-...').max(128);
 const rollbackId = z.string().regex(/^rb-[A-Za-z0-9-]+$/, 'a rollback id looks like rb-...').max(128);
-const hours = z.coerce.number().min(0, 'hours are 0 or more').max(24 * 366, 'hours are at most 8784');
+const hoursBounds = (n: z.ZodNumber): z.ZodNumber => n.min(0, 'hours are 0 or more').max(24 * 366, 'hours are at most 8784');
+/** In a JSON body: a number, nothing that merely coerces to one (null, "", false would be 0). */
+const hours = hoursBounds(z.number());
+/** In a query string: digits, converted. */
+const queryHours = z.string().regex(/^\d+(\.\d+)?$/, 'hours are a number, 0 or more').transform(Number).pipe(hoursBounds(z.number()));
 
 /** POST /api/sessions: sign in. */
 export const signInRequest = z.strictObject({ username, password, totp });
@@ -27,7 +31,7 @@ export const rollbackCommands = ['rollback:emergency', 'rollback:quick', 'rollba
 export type RollbackCommand = (typeof rollbackCommands)[number];
 
 /** GET /api/rollbacks/plan?hours=N | ?backupId=ID (default: 24 hours). */
-export const planQuery = z.strictObject({ hours: hours.optional(), backupId: recoveryPointId.optional() }).refine((q) => q.hours === undefined || q.backupId === undefined, 'give hours or backupId, not both');
+export const planQuery = z.strictObject({ hours: queryHours.optional(), backupId: recoveryPointId.optional() }).refine((q) => q.hours === undefined || q.backupId === undefined, 'give hours or backupId, not both');
 
 /**
  * POST /api/rollbacks: start a rollback. The administrator confirms the data loss explicitly and

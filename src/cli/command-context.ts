@@ -10,7 +10,7 @@
 import { AdminApiClient } from '../api/admin-api-client.js';
 import { DEFAULT_STACK_NAME } from '../adapters/stack-outputs.js';
 import { awsRegion, openAwsTarget, type AwsTarget } from '../adapters/aws-target.js';
-import { ValidationError } from '../core/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { localRollbackOperations, type LocalRollbackOptions } from '../local/local-rollback.js';
 import { loadLocalPlan, openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
@@ -96,6 +96,11 @@ export class CommandContext {
     if (this.isAws) return (await this.awsTarget()).api;
     const owner = await readLiveOwner(resolveWingHome());
     const api = owner?.endpoints.api;
+    if (owner && owner.lock.kind === 'long-lived' && api === undefined) {
+      // Its API is not up yet (first start loads demo data): running here instead would put the
+      // rollback in this process and race the start-up.
+      throw new ConflictError(`"npm start" (process ${String(owner.lock.pid)}) is still starting: try again when it prints the portal URL`);
+    }
     if (api === undefined && !this.flags.wait) {
       throw new ValidationError('--no-wait applies to rollbacks run by a running "npm start" (its admin API runs them after this command returns): start it, or run the command without --no-wait');
     }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { appendFile, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -16,7 +17,7 @@ import { errorResponse, type ApiEvent, type ApiResult } from '../api/api-http.js
 import { routeGroupFor, routeGroups } from '../api/route-groups.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 
-/** Larger bodies are refused (413): no request of this API comes near it. */
+/** Larger bodies are refused (400, naming the limit): no request of this API comes near it. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -58,8 +59,9 @@ export async function startAdminHttpServer(options: AdminHttpServerOptions): Pro
   const handlers = new Map<string, AdminApiHandler>(routeGroups.map((g) => [g.name, routeGroupHandler(g, options.deps)]));
   const server = createServer((req, res) => {
     handle(req, res, handlers, options).catch((err: unknown) => {
+      process.stderr.write(`admin HTTP server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+      res.end('internal error of the local server');
     });
   });
   const port = await listen(server, options.port).catch((err: unknown) => {
@@ -193,7 +195,10 @@ async function servePortal(pathname: string, res: ServerResponse, folder: string
   file = normalize(file);
   const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
   res.writeHead(200, { ...PORTAL_HEADERS, 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': cache });
-  createReadStream(file).pipe(res);
+  // A file removed meanwhile (a rebuild while npm start runs) ends this answer, not the server.
+  await pipeline(createReadStream(file), res).catch(() => {
+    res.destroy();
+  });
 }
 
 async function isFile(path: string): Promise<boolean> {

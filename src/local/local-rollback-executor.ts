@@ -107,8 +107,13 @@ export class LocalRollbackExecutor implements RollbackExecutor {
         if ((await s.lock.current())?.owner === rollbackId) await s.lock.release(rollbackId).catch(() => undefined);
         this.running.delete(rollbackId);
       });
-    // The execution runs in this process whether or not anyone waits for it.
-    return Promise.resolve({ executor, finished: () => finished });
+    // The execution runs in this process whether or not anyone waits for it; a failure of its
+    // bookkeeping must not become an unhandled rejection that ends the process (npm start)
+    // and every other rollback in it. The record and the lock lease tell cleanup what happened.
+    const settled = finished.catch((err: unknown) => {
+      s.log.append(rollbackId, { at: s.clock.now(), step: 'Execution', message: `warning: the end of the execution was not recorded: ${err instanceof Error ? err.message : String(err)}` }).catch(() => undefined);
+    });
+    return Promise.resolve({ executor, finished: () => settled });
   }
 
   private readonly running = new Set<string>();

@@ -148,11 +148,25 @@ export class RollbackOperations {
     try {
       result = await fn();
     } catch (err) {
-      await audit.append({ actor, action, outcome: 'refused', detail: asError(err).message, source: source ?? 'unknown' });
+      await audit.append({ actor, action, outcome: 'refused', detail: asError(err).message, source: source ?? 'unknown' }).catch(() => undefined);
       throw err;
     }
     await audit.append({ actor, action, outcome, detail: detail(result), source: source ?? 'unknown' });
     return result;
+  }
+
+  /**
+   * Runs `fn`, recording a refusal in the audit trail. What it starts is recorded by `run`
+   * itself, before the execution begins (the contract's order: checks, audit, run).
+   */
+  private async refusalsAudited<T>(actor: string, action: string, source: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      // A refusal that cannot be recorded is still a refusal: the caller learns the first error.
+      await this.deps.services.audit.append({ actor, action, outcome: 'refused', detail: asError(err).message, source: source ?? 'unknown' }).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** The point a rollback would use, and per component what it would write, delete and leave. */
@@ -172,8 +186,7 @@ export class RollbackOperations {
    * restores exactly the point that was shown, even if a backup completes meanwhile.
    */
   startRollback(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
-    const what = `${request.command ?? 'rollback'} (${request.reason || 'no reason given'})`;
-    return this.audited(initiator, 'rollback.start', request.source, (r) => `${what}: ${r.rollbackId} to ${r.recoveryPointId ?? 'unknown'}`, () => this.startRollbackOf(initiator, request));
+    return this.refusalsAudited(initiator, 'rollback.start', request.source, () => this.startRollbackOf(initiator, request));
   }
 
   private async startRollbackOf(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
@@ -193,6 +206,7 @@ export class RollbackOperations {
       reason: request.reason ?? '',
       command: request.command ?? 'rollback',
       wait: request.wait ?? true,
+      source: request.source,
     });
   }
 
@@ -202,10 +216,10 @@ export class RollbackOperations {
   }
 
   startUndo(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean; source?: string }): Promise<RollbackResult> {
-    return this.audited(initiator, 'rollback.undo', request.source, (r) => `${r.rollbackId} undoes the latest rollback (${request.reason ?? 'no reason given'})`, () => this.startUndoOf(initiator, request));
+    return this.refusalsAudited(initiator, 'rollback.undo', request.source, () => this.startUndoOf(initiator, request));
   }
 
-  private async startUndoOf(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
+  private async startUndoOf(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean; source?: string }): Promise<RollbackResult> {
     const complete = async (r: RollbackRecord): Promise<boolean> =>
       (await this.deps.services.backups.safetySnapshotsOf(r.rollbackId)).length >= this.deps.services.plan.components.length;
     // The latest rollback that changed data: one refused at the lock or failed before its safety
@@ -237,6 +251,7 @@ export class RollbackOperations {
       reason: request.reason ?? `undo of ${latest.rollbackId}`,
       command: 'rollback:undo',
       wait: request.wait ?? true,
+      source: request.source,
     });
   }
 
@@ -261,7 +276,7 @@ export class RollbackOperations {
     }
   }
 
-  private async run(r: { kind: RollbackRecord['kind']; selection: RollbackSelection; mode: RollbackMode; initiator: string; reason: string; command: string; wait: boolean }): Promise<RollbackResult> {
+  private async run(r: { kind: RollbackRecord['kind']; selection: RollbackSelection; mode: RollbackMode; initiator: string; reason: string; command: string; wait: boolean; source: string | undefined }): Promise<RollbackResult> {
     const now = this.deps.services.clock.now();
     // One prefix for rollbacks and undos: the journal lists them by id, which must follow time.
     const rollbackId = newId('rb', now, random());
@@ -286,38 +301,52 @@ export class RollbackOperations {
       undoneBy: null,
       undoneAt: null,
     };
-    const { journal, log, events, lock } = this.deps.services;
+    const { journal, log, events, lock, audit } = this.deps.services;
     // The lock is taken before the request is answered: of two starts at once, one is refused
     // here (conflict) instead of both being accepted and the second failing in its execution.
     // AcquireLock in the state machine finds it held by this rollback and keeps it.
     await lock.acquire(rollbackId, r.kind, ROLLBACK_LEASE_MS);
-    try {
-      await journal.put(record);
-    } catch (err) {
-      await lock.release(rollbackId).catch(() => undefined);
-      throw err;
-    }
-    await log.append(rollbackId, {
-      at: now,
-      step: 'Requested',
-      message: `${r.command} requested`,
-      fields: { initiator: r.initiator, reason: r.reason, mode: r.mode, selection: JSON.stringify(r.selection) },
-    });
-    await events
-      .publish({ type: 'RollbackRequested', detail: { version: EVENT_VERSION, time: now.toISOString(), rollbackId, status: 'Pending', step: 'Requested' } })
-      .catch((err: unknown) => log.append(rollbackId, { at: now, step: 'Requested', message: `warning: RollbackRequested not published: ${err instanceof Error ? err.message : String(err)}` }));
+    let recorded = false;
     let started: Awaited<ReturnType<RollbackExecutor['start']>>;
     try {
+      await journal.put(record);
+      recorded = true;
+      // Audited before it runs: a rollback that cannot be put on record does not start.
+      await audit.append({ actor: r.initiator, action: r.kind === 'undo' ? 'rollback.undo' : 'rollback.start', outcome: 'started', detail: `${r.command} ${rollbackId} (${r.reason || 'no reason given'}) to ${'backupId' in r.selection ? r.selection.backupId : 'undoOf' in r.selection ? `the safety snapshots of ${r.selection.undoOf}` : `the newest point ${String(r.selection.hours)} h old`}`, source: r.source ?? 'unknown' });
+      await log.append(rollbackId, {
+        at: now,
+        step: 'Requested',
+        message: `${r.command} requested`,
+        fields: { initiator: r.initiator, reason: r.reason, mode: r.mode, selection: JSON.stringify(r.selection) },
+      });
+      await events
+        .publish({ type: 'RollbackRequested', detail: { version: EVENT_VERSION, time: now.toISOString(), rollbackId, status: 'Pending', step: 'Requested' } })
+        .catch((err: unknown) => log.append(rollbackId, { at: now, step: 'Requested', message: `warning: RollbackRequested not published: ${err instanceof Error ? err.message : String(err)}` }));
       started = await this.deps.executor.start(rollbackId);
     } catch (err) {
-      // Nothing ran: the request is recorded as failed and the lock is free again.
-      const message = `the execution could not be started: ${asError(err).message}`;
-      await journal.put({ ...record, phase: 'Failed', step: 'Requested', finishedAt: this.deps.services.clock.now().toISOString(), message, error: { name: asError(err).name, message } });
+      // Nothing ran: the request is recorded as failed (when it was recorded at all) and the
+      // lock is free again, whatever else fails on the way.
+      const message = `the rollback could not be started: ${asError(err).message}`;
+      if (recorded) {
+        await journal.put({ ...record, phase: 'Failed', step: 'Requested', finishedAt: this.deps.services.clock.now().toISOString(), message, error: { name: asError(err).name, message } }).catch(() => undefined);
+      }
       await lock.release(rollbackId).catch(() => undefined);
       throw err;
     }
-    if (r.wait) await started.finished();
-    return this.result(rollbackId, { waited: r.wait });
+    // From here on the rollback runs: nothing may turn into an error of the request.
+    if (r.wait) await started.finished().catch(() => undefined);
+    try {
+      return await this.result(rollbackId, { waited: r.wait });
+    } catch (err) {
+      return {
+        success: !r.wait,
+        rollbackId,
+        recoveryPointId: 'backupId' in r.selection ? r.selection.backupId : null,
+        phase: 'InProgress',
+        message: `started; its state could not be read (${asError(err).message}): "npx wing rollback:status --rollback-id=${rollbackId}"`,
+        warnings: [],
+      };
+    }
   }
 
   /** A rollback's result; one still running is a success only when the caller did not wait for it. */

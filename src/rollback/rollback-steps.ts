@@ -464,7 +464,11 @@ export class RollbackSteps {
       await this.update(undoOf, () => ({ phase: 'Undone', undoneBy: record.rollbackId, undoneAt: now }));
     }
     await this.note(input.rollbackId, 'RecordOutcome', message, { result: phase, written, deleted });
-    await this.deps.audit?.append({ actor: record.initiator, action: `${record.kind}.finished`, outcome: phase === 'Completed' ? 'succeeded' : 'failed', detail: `${record.rollbackId} ${phase}: ${message}`, source: 'state-machine' });
+    // Best effort: the outcome is recorded in the journal already, and a failed audit write must
+    // not keep the completion events and notifications from going out.
+    await this.deps.audit
+      ?.append({ actor: record.initiator, action: `${record.kind}.finished`, outcome: phase === 'Completed' ? 'succeeded' : 'failed', detail: `${record.rollbackId} ${phase}: ${message}`, source: 'state-machine' })
+      .catch((err: unknown) => this.note(input.rollbackId, 'RecordOutcome', `warning: the audit trail did not take the outcome: ${err instanceof Error ? err.message : String(err)}`));
     const type: EventType = phase === 'Completed' ? (record.kind === 'undo' ? 'RollbackUndone' : 'RollbackCompleted') : 'RollbackFailed';
     return {
       succeeded: phase === 'Completed',

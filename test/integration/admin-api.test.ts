@@ -365,11 +365,13 @@ describe('admin API route groups on the local emulators', () => {
       plan = (await call({ method: 'GET', path: '/api/rollbacks/plan?hours=24', token: await adminToken() })).body as unknown as PlanResponse;
     });
 
-    it('refuses a wrong password confirmation with 401, starts nothing and audits the refusal', async () => {
+    it('refuses a wrong password confirmation with 403 (the session stays), starts nothing and audits the refusal', async () => {
       const token = await adminToken();
       const before = await lastSeq();
 
-      expectRefused(await call({ method: 'POST', path: '/api/rollbacks', token, body: { ...valid, password: WRONG_PASSWORD } }), 401, 'confirmation refused: wrong password');
+      expectRefused(await call({ method: 'POST', path: '/api/rollbacks', token, body: { ...valid, password: WRONG_PASSWORD } }), 403, 'confirmation refused: wrong password');
+      // The session is still good: a typo does not sign the administrator out.
+      expectStatus(await call({ method: 'GET', path: '/api/sessions/current', token }), 200);
 
       expect(await rollbacks()).toEqual([]);
       expect(await env.runtime.lock.current()).toBeUndefined();
@@ -507,7 +509,7 @@ describe('admin API route groups on the local emulators', () => {
       const token = await adminToken();
       const before = await lastSeq();
 
-      expectRefused(await call({ method: 'POST', path: '/api/system/safe-mode', token, body: { enabled: true, reason: 'x', password: WRONG_PASSWORD } }), 401, 'wrong password');
+      expectRefused(await call({ method: 'POST', path: '/api/system/safe-mode', token, body: { enabled: true, reason: 'x', password: WRONG_PASSWORD } }), 403, 'wrong password');
       expect(await systemMode()).toBe('normal');
       expectRefused(await call({ method: 'POST', path: '/api/system/safe-mode', token, body: { enabled: 'yes', reason: 'x', password: ADMIN.password } }), 400, 'enabled');
 

@@ -13,6 +13,7 @@ import { confirmedAdministrator } from '../password-confirmation.js';
 
 function started(result: RollbackResult): Record<string, unknown> {
   return {
+    success: result.success,
     rollbackId: result.rollbackId,
     recoveryPointId: result.recoveryPointId,
     phase: result.phase,

@@ -6,7 +6,8 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { ExitCode, ValidationError, type ExitCodeValue } from '../../core/errors.js';
+import { AuthenticationError, ExitCode, NotFoundError, ValidationError, WingError, type ExitCodeValue } from '../../core/errors.js';
+import { isFinished } from '../../core/rollback-journal.js';
 import type { AdminApiClient } from '../../api/admin-api-client.js';
 import type { RollbackStatusResponse } from '../../api/api-schemas.js';
 import type { Credentials } from '../../core/credentials.js';
@@ -104,27 +105,73 @@ function showPlan(ctx: CommandContext, command: string, point: { recoveryPointId
 }
 
 const POLL_MS = 1000;
+/** How long the follower keeps trying through failures of the API before it says so. */
+const FOLLOW_PATIENCE_MS = 120_000;
+
+/** What the follower needs of a rollback's state, from the API or read directly. */
+type FollowedStatus = Pick<RollbackStatusResponse, 'rollbackId' | 'kind' | 'phase' | 'finished' | 'recoveryPointId' | 'message' | 'error' | 'errorName' | 'warnings' | 'components'> & { steps: RollbackStatusResponse['steps'] };
+
+/** The state of a rollback read without the API (no session needed: the unmarked read path). */
+async function readDirectly(ctx: CommandContext, rollbackId: string): Promise<FollowedStatus> {
+  const ops = await ctx.operations();
+  const status = await ops.status(rollbackId);
+  const record = await ops.record(rollbackId);
+  return {
+    rollbackId,
+    kind: status.kind,
+    phase: status.phase,
+    finished: isFinished(status.phase),
+    recoveryPointId: status.recoveryPointId,
+    message: status.message,
+    ...(record.error ? { error: record.error.message, errorName: record.error.name } : {}),
+    warnings: [...status.warnings],
+    components: status.components.map((c) => ({ component: c.component, phase: c.phase, written: c.written, deleted: c.deleted, unchanged: c.unchanged })),
+    steps: [],
+  };
+}
 
 /**
  * Follows a rollback the admin API runs, showing each new step on stderr, until it ends. The
- * rollback does not depend on this command: killed, it goes on in the API's process.
+ * rollback does not depend on this command: killed, it goes on in the API's process. When the
+ * session ends first (a rollback longer than the session), the follower goes on reading the
+ * rollback's record directly, without the step list; failures of the API are retried for a
+ * while, then it says how to follow the rollback, which still runs.
  */
-async function followViaApi(ctx: CommandContext, api: AdminApiClient, rollbackId: string): Promise<RollbackStatusResponse> {
+async function followViaApi(ctx: CommandContext, api: AdminApiClient, rollbackId: string): Promise<FollowedStatus> {
   let shown = 0;
+  let direct = false;
+  let failingSince: number | undefined;
   for (;;) {
-    const status = await api.status(rollbackId);
+    let status: FollowedStatus;
+    try {
+      status = direct ? await readDirectly(ctx, rollbackId) : await api.status(rollbackId);
+      failingSince = undefined;
+    } catch (err) {
+      if (!direct && err instanceof AuthenticationError) {
+        ctx.progress.step(`  (${err.message}: following ${rollbackId} from its record, without the step list)`);
+        direct = true;
+        continue;
+      }
+      if (err instanceof NotFoundError || err instanceof ValidationError) throw err;
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > FOLLOW_PATIENCE_MS) {
+        throw new WingError(`lost track of rollback ${rollbackId} (${err instanceof Error ? err.message : String(err)}); it goes on: follow it with "npx wing rollback:status --rollback-id=${rollbackId}"`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS * 3));
+      continue;
+    }
     for (const step of status.steps.slice(shown)) {
       if (step.status === 'entered' && shownState(step.state)) ctx.progress.step(`  → ${step.state}${step.component ? ` ${step.component}` : ''}`);
       if (step.status === 'retried') ctx.progress.step(`  ↻ ${step.state} retried`);
       if (step.status === 'failed') ctx.progress.step(`  ✗ ${step.state}: ${step.detail ?? 'failed'}`);
     }
-    shown = status.steps.length;
+    if (!direct) shown = status.steps.length;
     if (status.finished) return status;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
-function apiOutcome(status: RollbackStatusResponse): CommandResult {
+function apiOutcome(status: FollowedStatus): CommandResult {
   const success = status.phase === 'Completed' || (status.phase === 'Undone' && status.kind === 'rollback');
   return outcomeOutput({ ...status, success });
 }
@@ -153,10 +200,12 @@ async function rollbackViaApi(ctx: CommandContext, api: AdminApiClient, credenti
 }
 
 async function afterStart(ctx: CommandContext, api: AdminApiClient, started: { rollbackId: string; recoveryPointId: string | null; phase: string; message: string }): Promise<CommandResult> {
-  if (!ctx.flags.wait) return outcomeOutput({ ...started, success: true, warnings: [], components: [] });
-  const status = await followViaApi(ctx, api, started.rollbackId);
-  await api.signOut();
-  return apiOutcome(status);
+  try {
+    if (!ctx.flags.wait) return outcomeOutput({ ...started, success: true, warnings: [], components: [] });
+    return apiOutcome(await followViaApi(ctx, api, started.rollbackId));
+  } finally {
+    await api.signOut();
+  }
 }
 
 async function resultOutput(ops: RollbackOperations, result: RollbackResult): Promise<CommandResult> {
