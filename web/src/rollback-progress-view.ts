@@ -4,14 +4,18 @@
  * address (#/rollbacks/<id>), so a reload or a second administrator can watch the same rollback.
  */
 import type { RollbackStatusResponse } from '../../src/api/api-schemas.js';
-import { errorMessage } from './api-client.js';
+import { ApiRequestError, errorMessage } from './api-client.js';
 import { h, replaceChildren } from './dom-builder.js';
 import { rollbackTimeline } from './rollback-timeline.js';
 import { errorAlert, showScreen, type ScreenContext } from './screen.js';
 
 const POLL_INTERVAL_MS = 1000;
-/** Polling survives this many failed requests in a row (a blip of the network) before it stops. */
-const MAX_FAILED_POLLS = 10;
+/**
+ * After a failed poll the next waits longer, up to this: the rollback goes on whether or not the
+ * page can see it, so the page keeps trying (an outage of the API, a laptop waking up) rather
+ * than giving up; only an answer that it will never see this rollback stops it.
+ */
+const MAX_RETRY_INTERVAL_MS = 30_000;
 
 export const ROLLBACK_ROUTE_PREFIX = '/rollbacks/';
 
@@ -37,9 +41,18 @@ export async function showRollbackProgress(context: ScreenContext, rollbackId: s
       } catch (err) {
         if (context.signal.aborted) return;
         failedPolls += 1;
-        replaceChildren(failureSlot, errorAlert(`${errorMessage(err)}${failedPolls < MAX_FAILED_POLLS ? ' Retrying…' : ' Stopped watching; reload the page to try again.'}`));
-        if (failedPolls >= MAX_FAILED_POLLS) return;
-        if (!(await pause(POLL_INTERVAL_MS, context.signal))) return;
+        const final = err instanceof ApiRequestError && (err.status === 403 || err.status === 404);
+        if (final) {
+          replaceChildren(failureSlot, errorAlert(`${errorMessage(err)} Stopped watching.`));
+          return;
+        }
+        const wait = Math.min(POLL_INTERVAL_MS * 2 ** (failedPolls - 1), MAX_RETRY_INTERVAL_MS);
+        const attempt = `The rollback goes on; retrying in ${String(Math.round(wait / 1000))} s (attempt ${String(failedPolls)}).`;
+        // The failure is announced once; the attempts update a plain line, not the alert.
+        if (failedPolls === 1) replaceChildren(failureSlot, errorAlert(errorMessage(err)), h('p', { class: 'hint retry-line' }, attempt));
+        const line = failureSlot.querySelector('.retry-line');
+        if (line) line.textContent = attempt;
+        if (!(await pause(wait, context.signal))) return;
         continue;
       }
       if (context.signal.aborted) return;
