@@ -127,3 +127,42 @@ export async function authorize(event: ApiEvent, sessions: SessionVerifier, leve
 export function sourceOf(event: ApiEvent): string {
   return event.requestContext.identity.sourceIp || 'unknown';
 }
+
+/** What an HTTP request is, before it becomes an API Gateway event. */
+export interface HttpRequestParts {
+  readonly method: string;
+  /** The URL (path and query string), relative to the server. */
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+  readonly sourceIp: string;
+  readonly requestId: string;
+}
+
+/**
+ * The request as API Gateway (REST, proxy integration) hands it to a Lambda: how the local
+ * server (and the in-process tests) call the same handlers as AWS does.
+ */
+export function proxyEvent(request: HttpRequestParts): ApiEvent {
+  const query = Object.fromEntries(request.url.searchParams.entries());
+  return {
+    httpMethod: request.method,
+    path: request.url.pathname,
+    resource: request.url.pathname,
+    headers: { ...request.headers },
+    multiValueHeaders: {},
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: request.body === '' ? null : request.body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: request.requestId,
+      httpMethod: request.method,
+      path: request.url.pathname,
+      stage: 'local',
+      identity: { sourceIp: request.sourceIp, userAgent: request.headers['user-agent'] ?? null },
+    },
+  } as unknown as ApiEvent;
+}

@@ -162,6 +162,7 @@ export interface RecoveryPointSummary {
   labels: Record<string, string>;
   snapshots: { component: string; snapshotId: string; items: number; bytes: number }[];
   lastDrill: { at: string; durationMs: number; items: number; result: 'passed' | 'failed'; detail: string } | null;
+  error?: string;
 }
 
 export interface BackupListResponse {

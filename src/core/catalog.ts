@@ -121,3 +121,21 @@ export function newId(prefix: string, at: Date, random: string): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z');
   return `${prefix}-${stamp}-${random}`;
 }
+
+/**
+ * A recovery point as `backup:list --json` and `GET /api/backups` show it (CONTRACT.md's shape):
+ * with `component`, only that component's snapshot.
+ */
+export function recoveryPointSummary(p: RecoveryPointRecord, component?: string) {
+  return {
+    recoveryPointId: p.recoveryPointId,
+    createdAt: p.createdAt,
+    type: p.type,
+    status: p.status,
+    verifiedAt: p.verifiedAt,
+    snapshots: p.snapshots.filter((s) => component === undefined || s.component === component).map((s) => ({ component: s.component, snapshotId: s.snapshotId, items: s.items, bytes: s.bytes })),
+    lastDrill: p.lastDrill ? { ...p.lastDrill } : null,
+    labels: { ...p.labels },
+    ...(p.error ? { error: p.error } : {}),
+  };
+}

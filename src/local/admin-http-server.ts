@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { routeGroupHandler, type AdminApiDeps, type AdminApiHandler } from '../api/admin-api.js';
-import { errorResponse, type ApiEvent, type ApiResult } from '../api/api-http.js';
+import { errorResponse, proxyEvent, type ApiEvent, type ApiResult } from '../api/api-http.js';
 import { routeGroupFor, routeGroups } from '../api/route-groups.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 
@@ -145,29 +145,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 async function apiGatewayEvent(req: IncomingMessage, url: URL, requestId: string): Promise<ApiEvent> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-  const query = Object.fromEntries(url.searchParams.entries());
-  const body = await readBody(req);
-  const method = req.method ?? 'GET';
-  return {
-    httpMethod: method,
-    path: url.pathname,
-    resource: url.pathname,
-    headers,
-    multiValueHeaders: {},
-    queryStringParameters: Object.keys(query).length > 0 ? query : null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: body === '' ? null : body,
-    isBase64Encoded: false,
-    requestContext: {
-      requestId,
-      httpMethod: method,
-      path: url.pathname,
-      stage: 'local',
-      identity: { sourceIp: req.socket.remoteAddress ?? 'unknown', userAgent: headers['user-agent'] ?? null },
-    },
-  } as unknown as ApiEvent;
+  return proxyEvent({ method: req.method ?? 'GET', url, headers, body: await readBody(req), sourceIp: req.socket.remoteAddress ?? 'unknown', requestId });
 }
 
 async function servePortal(pathname: string, res: ServerResponse, folder: string): Promise<void> {

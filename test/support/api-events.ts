@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { routeGroupHandler, type AdminApiDeps, type AdminApiHandler } from '../../src/api/admin-api.js';
-import { errorResponse, type ApiEvent, type ApiResult } from '../../src/api/api-http.js';
+import { errorResponse, proxyEvent, type ApiEvent, type ApiResult } from '../../src/api/api-http.js';
 import { routeGroupFor, routeGroups } from '../../src/api/route-groups.js';
 import { NotFoundError } from '../../src/core/errors.js';
 
@@ -33,9 +33,8 @@ export interface ApiAnswer {
 
 export const TEST_SOURCE_IP = '203.0.113.7';
 
-/** The request as API Gateway (REST, proxy integration) hands it to a Lambda. */
+/** The request as API Gateway (REST, proxy integration) hands it to a Lambda (as the local server builds it). */
 export function apiGatewayEvent(request: ApiRequest, requestId: string = randomUUID()): ApiEvent {
-  const url = new URL(request.path, 'http://127.0.0.1');
   const headers: Record<string, string> = { host: '127.0.0.1', 'user-agent': 'vitest', ...request.headers };
   if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
   let body: string | null = null;
@@ -43,27 +42,7 @@ export function apiGatewayEvent(request: ApiRequest, requestId: string = randomU
     body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
     headers['content-type'] = 'application/json';
   }
-  const query = Object.fromEntries(url.searchParams.entries());
-  return {
-    httpMethod: request.method,
-    path: url.pathname,
-    resource: url.pathname,
-    headers,
-    multiValueHeaders: {},
-    queryStringParameters: Object.keys(query).length > 0 ? query : null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      requestId,
-      httpMethod: request.method,
-      path: url.pathname,
-      stage: 'local',
-      identity: { sourceIp: request.sourceIp ?? TEST_SOURCE_IP, userAgent: headers['user-agent'] ?? null },
-    },
-  } as unknown as ApiEvent;
+  return proxyEvent({ method: request.method, url: new URL(request.path, 'http://127.0.0.1'), headers, body, sourceIp: request.sourceIp ?? TEST_SOURCE_IP, requestId });
 }
 
 export interface ApiCaller {

@@ -1,23 +1,10 @@
 /** `/api/backups`: recovery points with their verification and drill state; take and verify one. */
-import type { RecoveryPointRecord } from '../../core/catalog.js';
+import { recoveryPointSummary } from '../../core/catalog.js';
 import { componentByName } from '../../core/plan.js';
-import { createBackupRequest, retentionRequest, verifyBackupRequest, type RecoveryPointSummary } from '../api-schemas.js';
+import { createBackupRequest, retentionRequest, verifyBackupRequest } from '../api-schemas.js';
 import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
 import { confirmedAdministrator } from '../password-confirmation.js';
-
-function summary(p: RecoveryPointRecord): RecoveryPointSummary {
-  return {
-    recoveryPointId: p.recoveryPointId,
-    createdAt: p.createdAt,
-    type: p.type,
-    status: p.status,
-    verifiedAt: p.verifiedAt,
-    labels: { ...p.labels },
-    snapshots: p.snapshots.map((s) => ({ component: s.component, snapshotId: s.snapshotId, items: s.items, bytes: s.bytes })),
-    lastDrill: p.lastDrill ? { ...p.lastDrill } : null,
-  };
-}
 
 export const backupRoutes: RouteGroup = {
   name: 'backups',
@@ -31,7 +18,7 @@ export const backupRoutes: RouteGroup = {
       handle: async (event, deps) => {
         await authorize(event, deps.sessions, 'viewer');
         const points = await deps.operations.services.backups.listRecoveryPoints();
-        return ok({ recoveryPoints: points.map(summary) });
+        return ok({ recoveryPoints: points.map((p) => recoveryPointSummary(p)) });
       },
     },
     {
@@ -55,7 +42,7 @@ export const backupRoutes: RouteGroup = {
           }
           const point = await backups.createRecoveryPoint(request.type ? { type: request.type } : {});
           await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: point.status === 'Completed' ? 'succeeded' : 'failed', detail: `${detail}: ${point.recoveryPointId} ${point.status}`, source: sourceOf(event) });
-          return ok({ recoveryPointId: point.recoveryPointId, status: point.status, snapshots: summary(point).snapshots, verifiedAt: point.verifiedAt }, 201);
+          return ok({ recoveryPointId: point.recoveryPointId, status: point.status, snapshots: recoveryPointSummary(point).snapshots, verifiedAt: point.verifiedAt }, 201);
         } catch (err) {
           await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: 'refused', detail: `${detail}: ${err instanceof Error ? err.message : String(err)}`, source: sourceOf(event) });
           throw err;

@@ -1,24 +1,10 @@
 /** `backup:create`, `backup:list`, `backup:verify`. */
 import type { Command } from 'commander';
-import type { RecoveryPointRecord } from '../../core/catalog.js';
+import { recoveryPointSummary } from '../../core/catalog.js';
 import { ExitCode, ValidationError } from '../../core/errors.js';
 import { componentByName } from '../../core/plan.js';
 import { runAction } from '../command-runner.js';
 import { formatBytes, table, type CommandResult } from '../output.js';
-
-function pointJson(p: RecoveryPointRecord, component?: string): Record<string, unknown> {
-  return {
-    recoveryPointId: p.recoveryPointId,
-    createdAt: p.createdAt,
-    type: p.type,
-    status: p.status,
-    verifiedAt: p.verifiedAt,
-    snapshots: p.snapshots.filter((s) => !component || s.component === component).map((s) => ({ component: s.component, snapshotId: s.snapshotId, items: s.items, bytes: s.bytes })),
-    lastDrill: p.lastDrill,
-    labels: p.labels,
-    ...(p.error ? { error: p.error } : {}),
-  };
-}
 
 function parseType(value: string): 'full' | 'incremental' {
   if (value !== 'full' && value !== 'incremental') throw new ValidationError(`--type is full or incremental, not "${value}"`);
@@ -107,7 +93,7 @@ export function registerBackupList(program: Command): Command {
           ];
         });
         return {
-          fields: { recoveryPoints: points.map((p) => pointJson(p, component)) },
+          fields: { recoveryPoints: points.map((p) => recoveryPointSummary(p, component)) },
           text: points.length === 0 ? 'no recovery points yet: run "npx wing backup:create"' : table(['recovery point', 'created (UTC)', 'type', 'status', 'verified', 'items', 'added', 'last drill', ''], rows),
         };
       }),
