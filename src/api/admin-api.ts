@@ -9,13 +9,13 @@ import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { AdminSessions } from '../core/admin-sessions.js';
+import type { AdminSessions, Session } from '../core/admin-sessions.js';
 import type { AuditTrail } from '../core/audit-trail.js';
 import type { AdminLevel, AdminStore } from '../core/credentials.js';
 import type { ExecutionHistory } from '../core/execution-history.js';
 import type { RollbackOperations } from '../rollback/rollback-operations.js';
-import { NotFoundError } from '../core/errors.js';
-import { apiErrors, type ApiEvent, type ApiResult } from './api-http.js';
+import { AuthenticationError, NotFoundError } from '../core/errors.js';
+import { apiErrors, authorize, type ApiEvent, type ApiResult } from './api-http.js';
 
 /** What the handlers work with; built once per process (cold start). */
 export interface AdminApiDeps {
@@ -29,6 +29,15 @@ export interface AdminApiDeps {
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
+/** A verified session and its token. */
+export type SignedIn = Session & { readonly token: string };
+
+/** The session of a route that is not public (always there: the router checked it). */
+export function signedIn(session: SignedIn | undefined): SignedIn {
+  if (!session) throw new AuthenticationError('sign in first: this call needs "Authorization: Bearer <token>" from POST /api/sessions');
+  return session;
+}
+
 export interface ApiRoute {
   readonly method: HttpMethod;
   /** With `{name}` path parameters, as API Gateway and middy's router write them. */
@@ -40,7 +49,8 @@ export interface ApiRoute {
   readonly query?: z.ZodType;
   /** Status of a successful answer (for the document). */
   readonly status?: number;
-  readonly handle: (event: ApiEvent, deps: AdminApiDeps) => Promise<ApiResult>;
+  /** `session`: the caller's, checked against `access` before the handler runs; undefined only for public routes. */
+  readonly handle: (event: ApiEvent, deps: AdminApiDeps, session: SignedIn | undefined) => Promise<ApiResult>;
 }
 
 export interface RouteGroup {
@@ -67,7 +77,13 @@ export function routeGroupHandler(group: RouteGroup, deps: () => Promise<AdminAp
     routes: group.routes.map((route) => ({
       method: route.method,
       path: route.path,
-      handler: async (event: ApiEvent) => route.handle(event, await resolved()),
+      handler: async (event: ApiEvent) => {
+        const d = await resolved();
+        // Every route but the public ones is signed in at its level before its handler runs (and
+        // before its body is read), so a route cannot forget the check.
+        const session = route.access === 'public' ? undefined : await authorize(event, d.sessions, route.access);
+        return route.handle(event, d, session);
+      },
     })),
     notFoundResponse: ({ method, path }) => {
       throw new NotFoundError(`no route ${method} ${path}: GET /api/openapi.json lists them`);

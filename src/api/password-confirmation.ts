@@ -4,8 +4,8 @@
  * password only; the TOTP code was used at sign-in). A wrong password is audited as a refusal.
  */
 import { CredentialCheck } from '../core/credentials.js';
-import { authorize, sourceOf, type ApiEvent } from './api-http.js';
-import type { AdminApiDeps } from './admin-api.js';
+import { sourceOf, type ApiEvent } from './api-http.js';
+import { signedIn, type AdminApiDeps, type SignedIn } from './admin-api.js';
 
 export interface ConfirmedAdministrator {
   readonly username: string;
@@ -13,8 +13,8 @@ export interface ConfirmedAdministrator {
   readonly source: string;
 }
 
-export async function confirmedAdministrator(event: ApiEvent, deps: AdminApiDeps, password: string, action: string): Promise<ConfirmedAdministrator> {
-  const session = await authorize(event, deps.sessions, 'admin');
+export async function confirmedAdministrator(event: ApiEvent, deps: AdminApiDeps, caller: SignedIn | undefined, password: string, action: string): Promise<ConfirmedAdministrator> {
+  const session = signedIn(caller);
   const source = sourceOf(event);
   try {
     await new CredentialCheck(deps.admins, deps.operations.services.clock).confirmPassword(session.username, password);

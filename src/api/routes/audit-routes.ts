@@ -1,6 +1,6 @@
 /** `/api/audit`: the audit trail, newest first. */
 import { auditQuery } from '../api-schemas.js';
-import { authorize, ok, parseParams } from '../api-http.js';
+import { ok, parseParams } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
 
 export const auditRoutes: RouteGroup = {
@@ -14,7 +14,6 @@ export const auditRoutes: RouteGroup = {
       access: 'viewer',
       query: auditQuery,
       handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
         const query = parseParams(event.queryStringParameters, auditQuery);
         const records = await deps.audit.list({ limit: query.limit ?? 100 });
         return ok({ records: records.map((r) => ({ seq: r.seq, time: r.time, actor: r.actor, action: r.action, outcome: r.outcome, detail: r.detail })) });

@@ -2,8 +2,8 @@
 import { recoveryPointSummary } from '../../core/catalog.js';
 import { componentByName } from '../../core/plan.js';
 import { createBackupRequest, retentionRequest, verifyBackupRequest } from '../api-schemas.js';
-import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
-import type { RouteGroup } from '../admin-api.js';
+import { ok, parseBody, sourceOf } from '../api-http.js';
+import { signedIn, type RouteGroup } from '../admin-api.js';
 import { confirmedAdministrator } from '../password-confirmation.js';
 
 export const backupRoutes: RouteGroup = {
@@ -15,8 +15,7 @@ export const backupRoutes: RouteGroup = {
       path: '/api/backups',
       summary: 'Recovery points, newest first, with status, verification and last drill',
       access: 'viewer',
-      handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
+      handle: async (_event, deps) => {
         const points = await deps.operations.services.backups.listRecoveryPoints();
         return ok({ recoveryPoints: points.map((p) => recoveryPointSummary(p)) });
       },
@@ -28,8 +27,8 @@ export const backupRoutes: RouteGroup = {
       access: 'operator',
       body: createBackupRequest,
       status: 201,
-      handle: async (event, deps) => {
-        const session = await authorize(event, deps.sessions, 'operator');
+      handle: async (event, deps, session) => {
+        const caller = signedIn(session);
         const request = parseBody(event, createBackupRequest);
         const backups = deps.operations.services.backups;
         const detail = request.component ? `component ${request.component}` : 'recovery point';
@@ -37,14 +36,14 @@ export const backupRoutes: RouteGroup = {
           if (request.component !== undefined) {
             componentByName(deps.operations.services.plan, request.component);
             const snapshot = await backups.createComponentSnapshot(request.component, request.type ? { type: request.type } : {});
-            await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: 'succeeded', detail: `${detail}: ${snapshot.snapshotId}`, source: sourceOf(event) });
+            await deps.audit.append({ actor: caller.username, action: 'backup.create', outcome: 'succeeded', detail: `${detail}: ${snapshot.snapshotId}`, source: sourceOf(event) });
             return ok({ snapshotId: snapshot.snapshotId, component: snapshot.component, items: snapshot.itemCount, bytes: snapshot.storedBytes, verifiedAt: snapshot.verifiedAt }, 201);
           }
           const point = await backups.createRecoveryPoint(request.type ? { type: request.type } : {});
-          await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: point.status === 'Completed' ? 'succeeded' : 'failed', detail: `${detail}: ${point.recoveryPointId} ${point.status}`, source: sourceOf(event) });
+          await deps.audit.append({ actor: caller.username, action: 'backup.create', outcome: point.status === 'Completed' ? 'succeeded' : 'failed', detail: `${detail}: ${point.recoveryPointId} ${point.status}`, source: sourceOf(event) });
           return ok({ recoveryPointId: point.recoveryPointId, status: point.status, snapshots: recoveryPointSummary(point).snapshots, verifiedAt: point.verifiedAt }, 201);
         } catch (err) {
-          await deps.audit.append({ actor: session.username, action: 'backup.create', outcome: 'refused', detail: `${detail}: ${err instanceof Error ? err.message : String(err)}`, source: sourceOf(event) });
+          await deps.audit.append({ actor: caller.username, action: 'backup.create', outcome: 'refused', detail: `${detail}: ${err instanceof Error ? err.message : String(err)}`, source: sourceOf(event) });
           throw err;
         }
       },
@@ -55,13 +54,13 @@ export const backupRoutes: RouteGroup = {
       summary: 'Decrypt and re-hash one recovery point, or all; 422 names the damaged object',
       access: 'operator',
       body: verifyBackupRequest,
-      handle: async (event, deps) => {
-        const session = await authorize(event, deps.sessions, 'operator');
+      handle: async (event, deps, session) => {
+        const caller = signedIn(session);
         const request = parseBody(event, verifyBackupRequest);
         const backups = deps.operations.services.backups;
         const outcomes = 'backupId' in request ? [await backups.verifyRecoveryPoint(request.backupId)] : await backups.verifyAll();
         const failed = outcomes.filter((o) => !o.ok);
-        await deps.audit.append({ actor: session.username, action: 'backup.verify', outcome: failed.length === 0 ? 'succeeded' : 'failed', detail: `${outcomes.length} point(s), ${failed.length} failed`, source: sourceOf(event) });
+        await deps.audit.append({ actor: caller.username, action: 'backup.verify', outcome: failed.length === 0 ? 'succeeded' : 'failed', detail: `${outcomes.length} point(s), ${failed.length} failed`, source: sourceOf(event) });
         const body = { results: outcomes.map((o) => ({ recoveryPointId: o.recoveryPointId, ok: o.ok, status: o.status, problems: o.problems })) };
         return failed.length === 0 ? ok(body) : { ...ok(body), statusCode: 422, body: JSON.stringify({ success: false, error: `verification failed: ${failed.map((f) => f.recoveryPointId).join(', ')}`, ...body }) };
       },
@@ -72,13 +71,12 @@ export const backupRoutes: RouteGroup = {
       summary: 'Apply the retention policy and delete data no kept point references (password confirmed again; dryRun only reports)',
       access: 'admin',
       body: retentionRequest,
-      handle: async (event, deps) => {
+      handle: async (event, deps, session) => {
         const request = parseBody(event, retentionRequest);
         if (request.dryRun) {
-          await authorize(event, deps.sessions, 'viewer');
           return ok({ report: await deps.operations.services.backups.applyRetention({ dryRun: true }) });
         }
-        const who = await confirmedAdministrator(event, deps, request.password ?? '', 'retention.apply');
+        const who = await confirmedAdministrator(event, deps, session, request.password ?? '', 'retention.apply');
         return ok({ report: await deps.operations.applyRetentionAs(who.username, { ...(request.reason ? { reason: request.reason } : {}), source: who.source }) });
       },
     },

@@ -7,7 +7,7 @@
 import { isFinished } from '../../core/rollback-journal.js';
 import { rollbackRequestOf, type RollbackResult } from '../../rollback/rollback-operations.js';
 import { cleanupRequest, planQuery, rollbackPath, startRollbackRequest, undoRequest } from '../api-schemas.js';
-import { authorize, ok, parseBody, parseParams } from '../api-http.js';
+import { ok, parseBody, parseParams } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
 import { confirmedAdministrator } from '../password-confirmation.js';
 
@@ -33,7 +33,6 @@ export const rollbackRoutes: RouteGroup = {
       access: 'viewer',
       query: planQuery,
       handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
         const query = parseParams(event.queryStringParameters, planQuery);
         const plan = await deps.operations.plan(query.backupId !== undefined ? { backupId: query.backupId } : { hours: query.hours ?? 24 });
         const p = plan.recoveryPoint;
@@ -47,9 +46,9 @@ export const rollbackRoutes: RouteGroup = {
       access: 'admin',
       body: startRollbackRequest,
       status: 202,
-      handle: async (event, deps) => {
+      handle: async (event, deps, session) => {
         const request = parseBody(event, startRollbackRequest);
-        const who = await confirmedAdministrator(event, deps, request.password, 'rollback.start');
+        const who = await confirmedAdministrator(event, deps, session, request.password, 'rollback.start');
         const choice = rollbackRequestOf(request.command, request);
         const mode = request.command === 'rollback:full' ? 'full' : 'differential';
         const result = await deps.operations.startRollback(who.username, {
@@ -69,8 +68,7 @@ export const rollbackRoutes: RouteGroup = {
       path: '/api/rollbacks',
       summary: 'Rollbacks and undos, newest first',
       access: 'viewer',
-      handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
+      handle: async (_event, deps) => {
         const records = await deps.operations.list();
         return ok({
           rollbacks: records.map((r) => ({ rollbackId: r.rollbackId, kind: r.kind, command: r.command, phase: r.phase, step: r.step, initiator: r.initiator, reason: r.reason, requestedAt: r.requestedAt, finishedAt: r.finishedAt, recoveryPointId: r.recoveryPointId, message: r.message })),
@@ -83,7 +81,6 @@ export const rollbackRoutes: RouteGroup = {
       summary: 'A rollback (or `latest`): phase, step, per-component progress and the executed steps',
       access: 'viewer',
       handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
         const { rollbackId } = parseParams(event.pathParameters, rollbackPath);
         const status = await deps.operations.status(rollbackId === 'latest' ? undefined : rollbackId);
         const record = await deps.operations.record(status.rollbackId);
@@ -114,7 +111,6 @@ export const rollbackRoutes: RouteGroup = {
       summary: "A rollback's log, one line per step",
       access: 'viewer',
       handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
         const { rollbackId } = parseParams(event.pathParameters, rollbackPath);
         const id = rollbackId === 'latest' ? (await deps.operations.record()).rollbackId : rollbackId;
         const log = await deps.operations.logs(id);
@@ -128,9 +124,9 @@ export const rollbackRoutes: RouteGroup = {
       access: 'admin',
       body: undoRequest,
       status: 202,
-      handle: async (event, deps) => {
+      handle: async (event, deps, session) => {
         const request = parseBody(event, undoRequest);
-        const who = await confirmedAdministrator(event, deps, request.password, 'rollback.undo');
+        const who = await confirmedAdministrator(event, deps, session, request.password, 'rollback.undo');
         const result = await deps.operations.startUndo(who.username, {
           ...(request.rollbackId !== undefined ? { rollbackId: request.rollbackId } : {}),
           ...(request.reason ? { reason: request.reason } : {}),
@@ -146,9 +142,9 @@ export const rollbackRoutes: RouteGroup = {
       summary: 'After a crash: release a stale lock, return a dead rollback to its safety snapshots, leave recovery mode',
       access: 'admin',
       body: cleanupRequest,
-      handle: async (event, deps) => {
+      handle: async (event, deps, session) => {
         const request = parseBody(event, cleanupRequest);
-        const who = await confirmedAdministrator(event, deps, request.password, 'rollback.cleanup');
+        const who = await confirmedAdministrator(event, deps, session, request.password, 'rollback.cleanup');
         const result = await deps.operations.cleanupAs(who.username, { ...(request.reason ? { reason: request.reason } : {}), source: who.source });
         return ok({ rollbackId: result.rollbackId, actions: result.actions });
       },

@@ -3,8 +3,8 @@
  * token; see and end the current session. Every sign-in, accepted or refused, is audited.
  */
 import { signInRequest } from '../api-schemas.js';
-import { authorize, ok, parseBody, sourceOf } from '../api-http.js';
-import type { RouteGroup } from '../admin-api.js';
+import { ok, parseBody, sourceOf } from '../api-http.js';
+import { signedIn, type RouteGroup } from '../admin-api.js';
 
 export const sessionRoutes: RouteGroup = {
   name: 'sessions',
@@ -49,9 +49,9 @@ export const sessionRoutes: RouteGroup = {
       path: '/api/sessions/current',
       summary: 'The current session',
       access: 'viewer',
-      handle: async (event, deps) => {
-        const session = await authorize(event, deps.sessions, 'viewer');
-        return ok({ username: session.username, level: session.level, expiresAt: session.expiresAt.toISOString() });
+      handle: (_event, _deps, session) => {
+        const caller = signedIn(session);
+        return Promise.resolve(ok({ username: caller.username, level: caller.level, expiresAt: caller.expiresAt.toISOString() }));
       },
     },
     {
@@ -59,10 +59,10 @@ export const sessionRoutes: RouteGroup = {
       path: '/api/sessions/current',
       summary: 'Sign out: revoke the current session',
       access: 'viewer',
-      handle: async (event, deps) => {
-        const session = await authorize(event, deps.sessions, 'viewer');
-        await deps.sessions.revoke(session);
-        await deps.audit.append({ actor: session.username, action: 'session.signOut', outcome: 'succeeded', detail: `session ${session.sessionId}`, source: sourceOf(event) });
+      handle: async (event, deps, session) => {
+        const caller = signedIn(session);
+        await deps.sessions.revoke(caller);
+        await deps.audit.append({ actor: caller.username, action: 'session.signOut', outcome: 'succeeded', detail: `session ${caller.sessionId}`, source: sourceOf(event) });
         return ok({});
       },
     },

@@ -1,7 +1,7 @@
 /** `/api/system`: the system mode (normal, recovery, safe); enter or leave safe mode. */
 import type { SystemModeState } from '../../core/system-mode.js';
 import { safeModeRequest } from '../api-schemas.js';
-import { authorize, ok, parseBody } from '../api-http.js';
+import { ok, parseBody } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
 import { confirmedAdministrator } from '../password-confirmation.js';
 
@@ -18,8 +18,7 @@ export const systemRoutes: RouteGroup = {
       path: '/api/system',
       summary: 'The system mode',
       access: 'viewer',
-      handle: async (event, deps) => {
-        await authorize(event, deps.sessions, 'viewer');
+      handle: async (_event, deps) => {
         return ok(modeBody(await deps.operations.services.modes.get()));
       },
     },
@@ -29,9 +28,9 @@ export const systemRoutes: RouteGroup = {
       summary: 'Enter or leave safe mode (password confirmed again)',
       access: 'admin',
       body: safeModeRequest,
-      handle: async (event, deps) => {
+      handle: async (event, deps, session) => {
         const request = parseBody(event, safeModeRequest);
-        const who = await confirmedAdministrator(event, deps, request.password, request.enabled ? 'system.safeMode.enter' : 'system.safeMode.leave');
+        const who = await confirmedAdministrator(event, deps, session, request.password, request.enabled ? 'system.safeMode.enter' : 'system.safeMode.leave');
         return ok(modeBody(await deps.operations.setSafeMode(who.username, { enabled: request.enabled, reason: request.reason, source: who.source })));
       },
     },
