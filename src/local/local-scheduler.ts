@@ -5,9 +5,12 @@
  * retention), otherwise a snapshot of each component of that schedule.
  *
  * A run the mode forbids (recovery mode during a rollback, safe mode: schedules paused) is
- * skipped and noted; a run never overlaps the previous run of its schedule.
+ * skipped and noted; a run never overlaps the previous run of its schedule. Retention runs at
+ * most once a day: it holds the rollback lock while it prunes, and an administrator who needs to
+ * roll back should not find it held every hour. Every run is audited (actor `system`).
  */
 import { Cron } from 'croner';
+import type { AuditEntry, AuditTrail } from '../core/audit-trail.js';
 import { ConflictError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { localSchedule } from '../core/schedule-expression.js';
@@ -16,6 +19,9 @@ import type { BackupManager } from '../rollback/backup-manager.js';
 export interface SchedulerDeps {
   readonly plan: Plan;
   readonly backups: BackupManager;
+  readonly audit?: AuditTrail;
+  /** Time source of the once-a-day retention (tests move it). */
+  readonly now?: () => number;
   /** One line per run: started, done, skipped, failed. */
   readonly report: (line: string) => void;
 }
@@ -31,6 +37,7 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
   for (const c of deps.plan.components) byExpression.set(c.schedule, [...(byExpression.get(c.schedule) ?? []), c.name]);
   const stops: (() => void)[] = [];
   const schedules = [...byExpression].map(([expression, components]) => ({ expression, components }));
+  const retention = { lastAt: Number.NEGATIVE_INFINITY };
   for (const { expression, components } of schedules) {
     let running = false;
     const run = async (): Promise<void> => {
@@ -40,7 +47,7 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
       }
       running = true;
       try {
-        await runOnce(deps, components);
+        await runOnce(deps, components, retention);
       } finally {
         running = false;
       }
@@ -72,26 +79,47 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
   };
 }
 
-async function runOnce(deps: SchedulerDeps, components: readonly string[]): Promise<void> {
-  const all = components.length === deps.plan.components.length;
-  try {
-    if (all) {
-      deps.report('scheduled backup: taking a recovery point');
+const RETENTION_EVERY_MS = 24 * 3_600_000;
+
+async function runOnce(deps: SchedulerDeps, components: readonly string[], retention: { lastAt: number }): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const audit = (entry: Omit<AuditEntry, 'actor' | 'source'>): Promise<void> =>
+    (deps.audit?.append({ actor: 'system', source: 'scheduler', ...entry }) ?? Promise.resolve()).then(
+      () => undefined,
+      (err: unknown) => {
+        deps.report(`the audit trail did not take a scheduled run: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  /** A refusal of the mode is a skip, said and audited; anything else is a failure. */
+  const step = async (what: string, action: string, run: () => Promise<string>): Promise<boolean> => {
+    try {
+      const detail = await run();
+      deps.report(`${what}: ${detail}`);
+      await audit({ action, outcome: 'succeeded', detail });
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.report(err instanceof ConflictError ? `${what} skipped: ${message}` : `${what} failed: ${message}`);
+      await audit({ action, outcome: err instanceof ConflictError ? 'refused' : 'failed', detail: message });
+      return false;
+    }
+  };
+  if (components.length === deps.plan.components.length) {
+    deps.report('scheduled backup: taking a recovery point');
+    const taken = await step('scheduled backup', 'backup.scheduled', async () => {
       const point = await deps.backups.createRecoveryPoint({ scheduled: true });
-      deps.report(`scheduled backup: ${point.recoveryPointId} ${point.status}`);
-      const retention = await deps.backups.applyRetention({ dryRun: false, scheduled: true });
-      deps.report(`scheduled retention: ${retention.deletedRecoveryPoints.length} point(s) removed`);
-    } else {
-      for (const component of components) {
-        const snapshot = await deps.backups.createComponentSnapshot(component, { scheduled: true });
-        deps.report(`scheduled backup of ${component}: ${snapshot.snapshotId}`);
-      }
+      return `${point.recoveryPointId} ${point.status}`;
+    });
+    if (taken && now() - retention.lastAt >= RETENTION_EVERY_MS) {
+      retention.lastAt = now();
+      await step('scheduled retention', 'retention.scheduled', async () => {
+        const report = await deps.backups.applyRetention({ dryRun: false, scheduled: true });
+        return `${String(report.deletedRecoveryPoints.length)} point(s) removed`;
+      });
     }
-  } catch (err) {
-    if (err instanceof ConflictError) {
-      deps.report(`scheduled backup skipped: ${err.message}`);
-      return;
-    }
-    throw err;
+    return;
+  }
+  for (const component of components) {
+    await step(`scheduled backup of ${component}`, 'backup.scheduled', async () => (await deps.backups.createComponentSnapshot(component, { scheduled: true })).snapshotId);
   }
 }

@@ -4,6 +4,7 @@
  * a skip (not a failure) when the mode forbids it, never two runs of one schedule at once.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AuditEntry } from '../../src/core/audit-trail.js';
 import { ConflictError } from '../../src/core/errors.js';
 import { defaultPlan, parsePlan } from '../../src/core/plan.js';
 import { localSchedule } from '../../src/core/schedule-expression.js';
@@ -58,18 +59,30 @@ describe('startLocalScheduler', () => {
     return parsePlan({ components: base.components.map((c) => ({ ...c, schedule: schedules[c.name] ?? c.schedule })) });
   }
 
-  it('one schedule for every component takes a recovery point, then applies retention, as a scheduled run', async () => {
+  it('one schedule for every component takes a recovery point, then applies retention at most once a day, each run audited', async () => {
     vi.useFakeTimers();
     const { backups, calls } = fakeBackups();
     const lines: string[] = [];
-    const scheduler = startLocalScheduler({ plan: planWith({ 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' }), backups, report: (l) => lines.push(l) });
+    const audited: AuditEntry[] = [];
+    const audit = { append: (e: AuditEntry) => { audited.push(e); return Promise.resolve({ ...e, seq: audited.length, time: '' }); }, list: () => Promise.resolve([]) };
+    const scheduler = startLocalScheduler({ plan: planWith({ 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' }), backups, audit, report: (l) => lines.push(l) });
     expect(scheduler.schedules).toEqual([{ expression: 'rate(1 minute)', components: ['vision-lake', 'auth', 'agents', 'squadrons'] }]);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls).toEqual(['point scheduled=true', 'retention scheduled=true']);
-    scheduler.stop();
+    // The next runs of the day take points; retention waits for tomorrow.
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(calls).toHaveLength(2);
+    expect(calls).toEqual(['point scheduled=true', 'retention scheduled=true', 'point scheduled=true', 'point scheduled=true']);
+    await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+    expect(calls.filter((c) => c.startsWith('retention'))).toHaveLength(2);
+    scheduler.stop();
+    const count = calls.length;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(calls).toHaveLength(count);
     expect(lines.join('\n')).toContain('rp-1 Completed');
+    expect(audited.slice(0, 2).map((e) => [e.actor, e.action, e.outcome, e.source])).toEqual([
+      ['system', 'backup.scheduled', 'succeeded', 'scheduler'],
+      ['system', 'retention.scheduled', 'succeeded', 'scheduler'],
+    ]);
   });
 
   it('components on their own schedule get a snapshot each', async () => {
