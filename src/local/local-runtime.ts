@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
   readonly plan?: Plan;
   /** Create the master key if it does not exist (init only). */
   readonly createKey?: boolean;
+  /** Owner: asked on the first Ctrl-C (see AcquireOptions.confirmStop). */
+  readonly confirmStop?: () => Promise<string | undefined>;
 }
 
 export interface LocalRuntime {
@@ -95,7 +97,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     const endpoints = options.endpoints;
     session = { endpoints, isOwner: false, release: () => Promise.resolve() };
   } else {
-    session = await acquireLocalServices({ home, kind: options.kind ?? 'temporary' });
+    session = await acquireLocalServices({ home, kind: options.kind ?? 'temporary', ...(options.confirmStop ? { confirmStop: options.confirmStop } : {}) });
   }
   const clock = options.clock ?? systemClock;
   const dynamo = localDynamoClient(session.endpoints.dynamodb);

@@ -58,6 +58,11 @@ export interface AcquireOptions {
    * 128 + signal number. Default true.
    */
   handleSignals?: boolean;
+  /**
+   * Owner only: asked on the first Ctrl-C (SIGINT). A message means "not now": it is printed and
+   * only a second Ctrl-C stops. SIGTERM and SIGHUP always stop.
+   */
+  confirmStop?: () => Promise<string | undefined>;
 }
 
 const DEFAULT_WAIT_FOR_OWNER_MS = 30_000;
@@ -76,7 +81,7 @@ export async function acquireLocalServices(opts: AcquireOptions): Promise<Servic
   for (;;) {
     const mine = ownLock(opts.kind);
     if (await createExclusively(paths.runLock, JSON.stringify(mine))) {
-      return becomeOwner(paths, mine, opts.handleSignals ?? true);
+      return becomeOwner(paths, mine, opts.handleSignals ?? true, opts.confirmStop);
     }
     const current = await readRunLock(paths);
     if (current === 'missing') continue;
@@ -340,7 +345,7 @@ async function waitForLiveUsers(paths: StatePaths): Promise<void> {
   }
 }
 
-async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: boolean): Promise<ServiceSession> {
+async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: boolean, confirmStop?: () => Promise<string | undefined>): Promise<ServiceSession> {
   let services: RunningServices | undefined;
   let released: Promise<void> | undefined;
 
@@ -364,6 +369,7 @@ async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: bool
   // Installed before the services start, so that a Ctrl-C during start-up cleans up too.
   const uninstall = installOwnerHandlers({
     handleSignals,
+    ...(confirmStop ? { confirmStop } : {}),
     onExit: () => {
       services?.stopNow();
       removeFilesSync();
@@ -411,13 +417,32 @@ function installOwnerHandlers(opts: {
   handleSignals: boolean;
   onExit: () => void;
   onSignal: () => Promise<void>;
+  confirmStop?: () => Promise<string | undefined>;
 }): () => void {
   let stopping = false;
+  /** A first Ctrl-C that was answered "not now": the next one stops. */
+  let warned = false;
   const signalHandlers = Object.entries(SIGNAL_EXIT_CODES).map(([name, exitCode]) => {
-    const handler = (): void => {
-      if (stopping) process.exit(exitCode);
+    const stop = (): void => {
       stopping = true;
       void opts.onSignal().finally(() => process.exit(exitCode));
+    };
+    const handler = (): void => {
+      if (stopping) process.exit(exitCode);
+      if (name !== 'SIGINT' || warned || !opts.confirmStop) {
+        stop();
+        return;
+      }
+      warned = true;
+      opts.confirmStop().then(
+        (message) => {
+          if (message === undefined) stop();
+          else process.stderr.write(`${message}\n`);
+        },
+        () => {
+          stop();
+        },
+      );
     };
     return [name as NodeJS.Signals, handler] as const;
   });

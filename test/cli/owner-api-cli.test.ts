@@ -195,10 +195,18 @@ describe('† commands while npm start owns the state folder', { timeout: 300_00
     }
   });
 
-  it('Ctrl-C stops npm start cleanly, and a second start reuses the state', async () => {
+  it('Ctrl-C while a rollback runs asks for a second one; then npm start stops cleanly, and a second start reuses the state', async () => {
     const first = owner;
     if (!first) throw new Error('no owner');
     const points = /recovery points: (\d+)/.exec(first.stdout())?.[1];
+    const admin = await addAdministrator(home, 'ops-ctrl-c');
+    const started = expectJsonSuccess(await wing(['rollback:undo', '--no-wait', '--yes', '--json'], await admin.env()), startedSchema);
+    first.child.kill('SIGINT');
+    await waitFor('the warning about the running rollback', () => (first.stderr().includes('Press Ctrl-C again') ? true : first.hasExited() ? false : undefined), 10_000).then((ok) => {
+      if (!ok) throw new Error(`npm start stopped under a running rollback:\n${first.stderr()}`);
+    });
+    expect(first.stderr()).toContain(started.rollbackId);
+    expect(await waitUntilFinished(started.rollbackId)).toBe('Completed');
     await stopOwner(first);
     const second = spawnWing(['start'], cliEnv(home, { WING_PORT: '0' }));
     owner = second;

@@ -53,7 +53,15 @@ export function registerStart(program: Command): Command {
       const home = resolveWingHome();
       const owner = await readLiveOwner(home);
       if (owner) throw new ConflictError(`the local environment of ${home} is already running (process ${owner.lock.pid}); stop it with Ctrl-C there first`);
-      const runtime = await openLocalRuntime({ home, kind: 'long-lived', createKey: true });
+      // Ctrl-C while a rollback runs in this process would leave the platform in recovery mode
+      // until rollback:cleanup: the first one says so, the second stops anyway.
+      let runningRollbacks: () => Promise<string[]> = () => Promise.resolve([]);
+      const confirmStop = async (): Promise<string | undefined> => {
+        const running = await runningRollbacks();
+        if (running.length === 0) return undefined;
+        return `\nrollback ${running.join(', ')} is running in this process: stopping now leaves the platform in recovery mode until "npx wing rollback:cleanup". Press Ctrl-C again to stop anyway.`;
+      };
+      const runtime = await openLocalRuntime({ home, kind: 'long-lived', createKey: true, confirmStop });
       if (!runtime.isOwner) throw new ConflictError(`another process took the local environment of ${home} while starting`);
       let firstAdmin: string | undefined;
       if (!(await readInitMarker(home))) {
@@ -67,6 +75,8 @@ export function registerStart(program: Command): Command {
           if (t.type === 'StateFailed' && t.state) process.stderr.write(timestamped(`${rollbackId}: ${t.state} failed: ${t.cause ?? t.error ?? ''}`));
         },
       });
+      runningRollbacks = async () =>
+        (await operations.list()).filter((r) => !isFinished(r.phase) && r.executor !== null && 'pid' in r.executor && r.executor.pid === process.pid).map((r) => r.rollbackId);
       const server = await startAdminHttpServer({
         deps: () =>
           localAdminApiDeps(runtime, operations, (message, err) => {
