@@ -435,11 +435,13 @@ export class RollbackSteps {
     if (!input.failure) {
       phase = 'Completed';
       const target = record.recoveryPointId ? `recovery point ${record.recoveryPointId}` : 'the state before the rollback';
-      message = `${noun} completed: restored ${target} (${String(written)} written, ${String(deleted)} deleted)`;
+      // The phase says completed or failed; the message says what happened to the data (and does
+      // not repeat the phase: the portal and the CLI put it beside a "Rollback completed" heading).
+      message = `restored ${target} (${String(written)} written, ${String(deleted)} deleted)`;
     } else {
       phase = 'Failed';
       error = failureOf(input.failure);
-      const cause = `${noun} failed at ${record.forwardStep ?? record.step}: ${error.message}`;
+      const cause = `stopped at ${record.forwardStep ?? record.step}: ${error.message}`;
       if (input.recovered !== undefined && input.modeFailure) {
         message = `${cause}; the data was returned to its pre-rollback state, but the services could not be restarted (${causeOf(input.modeFailure)})`;
       } else if (input.recovered !== undefined) {

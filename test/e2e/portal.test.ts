@@ -236,6 +236,9 @@ describe('the admin portal', () => {
       const failure = (await page.getByRole('alert').count()) > 0 ? await page.getByRole('alert').innerText() : '';
       expect(await result.innerText(), failure).toContain('Rollback completed');
       expect(await page.getByRole('status').filter({ hasText: 'Rollback completed' }).count()).toBe(1);
+      // Exactly one element says so (Playwright matches text case-insensitively, as a substring):
+      // a check that waits for the text must not find it twice.
+      await page.getByText('Rollback completed').waitFor({ timeout: 5_000 });
 
       const timeline = await steps.innerText();
       expect(timeline).toMatch(/RestoreLevels|RestoreComponent/);

@@ -106,7 +106,7 @@ describe('emergency rollback state machine', () => {
     const transitions: string[] = [];
     const observed = operations({ onTransition: (_, t) => t.type === 'StateEntered' && t.state && transitions.push(t.state) });
     const result = await observed.rollback({ ...credentials(), hours: 24, reason: 'happy path', command: 'rollback:emergency' });
-    expect(result.message).toContain('completed');
+    expect(result.message).toMatch(/^restored recovery point rp-/);
     expect(result).toMatchObject({ success: true, phase: 'Completed', recoveryPointId: planned.recoveryPoint.recoveryPointId });
     await expectIdle();
     expect((await env.runtime.systemTable.getDoc<{ mode: string }>('MODE', 'system'))?.mode).toBe('normal');
@@ -412,7 +412,7 @@ describe('emergency rollback state machine', () => {
       onTransition: (_, t) => t.type === 'StateRetried' && t.state && retried.push(t.state),
     });
     const result = await ops.rollback({ ...credentials(), hours: 24, reason: 'budget' });
-    expect(result.message).toContain('completed');
+    expect(result.message).toMatch(/^restored recovery point rp-/);
     expect(retried).toContain('RestoreComponent');
     const status = await ops.status(result.rollbackId);
     expect(Math.max(...status.components.map((c) => c.runs))).toBeGreaterThan(1);
