@@ -11,6 +11,7 @@ import { registerPlanShow } from './commands/plan-command.js';
 import { registerRetentionApply } from './commands/retention-command.js';
 import { registerRollbackCommands } from './commands/rollback-commands.js';
 import { registerAuditList } from './commands/audit-command.js';
+import { registerAuditVerify } from './commands/audit-verify-command.js';
 import { registerHealthCheck } from './commands/health-command.js';
 import { registerRollbackPlan } from './commands/rollback-plan-command.js';
 import { registerSafeMode } from './commands/safe-mode-command.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, our wording); help still shows.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList]) {
+  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify]) {
     withGlobalFlags(register(program)).exitOverride();
   }
   for (const command of registerRollbackCommands(program)) withGlobalFlags(command).exitOverride();

@@ -8,7 +8,7 @@
  * records are written in-process through a temporary owner (`openLocalRuntime`), as an operator
  * with access to the state folder could.
  */
-import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DeleteTableCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultResourceNames } from '../../src/core/plan.js';
@@ -174,6 +174,33 @@ describe('health:check and audit:list', { timeout: 150_000 }, () => {
       const text = await wing(['audit:list', '--limit=3']);
       expect(text.code, describeRun(text)).toBe(0);
       for (const i of [1, 2, 3]) expect(text.stdout).toContain(`test.action${i}`);
+    });
+
+    it('audit:verify passes an intact chain, and exits 5 naming a record altered or removed through DynamoDB', async () => {
+      await withRuntime(async (runtime) => {
+        for (const i of [4, 5, 6, 7]) await runtime.services.audit.append({ actor: 'admin', action: `test.chain${i}`, outcome: 'succeeded', detail: `record ${i} of the chain test`, source: 'cli' });
+      });
+      const intact = expectJsonSuccess(await wing(['audit:verify', '--json']), z.object({ records: z.number().min(4), head: z.string().regex(/^[0-9a-f]{64}$/), problems: z.array(z.unknown()).length(0) }));
+      const records = expectJsonSuccess(await wing(['audit:list', '--json', '--limit=4']), auditListSchema).records;
+      const [newest, , second] = records;
+      if (!newest || !second) throw new Error('no records');
+      expect(intact.records).toBe(newest.seq);
+      const key = (seq: number): Record<string, AttributeValue> => ({ pk: { S: 'AUDIT' }, sk: { S: String(seq).padStart(12, '0') } });
+      const stored = await withRuntime((runtime) => runtime.dynamo.send(new GetItemCommand({ TableName: 'wing-rollback-system', Key: key(second.seq) })));
+      const original = stored.Item;
+      if (!original?.data?.S) throw new Error('no stored record');
+      // Someone with write access to the table softens what happened.
+      const altered = { ...(JSON.parse(original.data.S) as Record<string, unknown>), outcome: 'refused' };
+      await withRuntime((runtime) => runtime.dynamo.send(new PutItemCommand({ TableName: 'wing-rollback-system', Item: { ...original, data: { S: JSON.stringify(altered) } } })));
+      const r = await wing(['audit:verify', '--json']);
+      expect(expectOneErrorLine(r, 5, { json: true, extraJsonFields: true })).toContain(`record ${String(second.seq)} altered`);
+      // Removed instead of altered: the gap names the record after it.
+      await withRuntime((runtime) => runtime.dynamo.send(new DeleteItemCommand({ TableName: 'wing-rollback-system', Key: key(second.seq) })));
+      const removed = await wing(['audit:verify', '--json']);
+      expect(expectOneErrorLine(removed, 5, { json: true, extraJsonFields: true })).toContain(`record ${String(second.seq + 1)} removed`);
+      // Put back as it was, the chain verifies again.
+      await withRuntime((runtime) => runtime.dynamo.send(new PutItemCommand({ TableName: 'wing-rollback-system', Item: original })));
+      expect((await wing(['audit:verify'])).code).toBe(0);
     });
 
     it('a squadron listing a missing agent: degraded, exit 1, the failing check named', async () => {

@@ -31,6 +31,7 @@ const CONTRACT_SCRIPTS = [
   'health:check',
   'system:safe-mode',
   'audit:list',
+  'audit:verify',
 ] as const;
 
 let home = '';

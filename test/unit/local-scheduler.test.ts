@@ -64,7 +64,7 @@ describe('startLocalScheduler', () => {
     const { backups, calls } = fakeBackups();
     const lines: string[] = [];
     const audited: AuditEntry[] = [];
-    const audit = { append: (e: AuditEntry) => { audited.push(e); return Promise.resolve({ ...e, seq: audited.length, time: '' }); }, list: () => Promise.resolve([]) };
+    const audit = { append: (e: AuditEntry) => { audited.push(e); return Promise.resolve({ ...e, seq: audited.length, time: '', prevHash: '', hash: '' }); }, list: () => Promise.resolve([]), all: () => Promise.resolve([]) };
     const scheduler = startLocalScheduler({ plan: planWith({ 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' }), backups, audit, report: (l) => lines.push(l) });
     expect(scheduler.schedules).toEqual([{ expression: 'rate(1 minute)', components: ['vision-lake', 'auth', 'agents', 'squadrons'] }]);
     await vi.advanceTimersByTimeAsync(60_000);
