@@ -98,7 +98,22 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/**
+ * Only requests addressed to this machine by name: a web page elsewhere could otherwise point a
+ * DNS name of its own at 127.0.0.1 (DNS rebinding) and use the portal's origin from the browser.
+ */
+function isLocalHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, handlers: ReadonlyMap<string, AdminApiHandler>, options: AdminHttpServerOptions): Promise<void> {
+  if (!isLocalHost(req.headers.host)) {
+    res.writeHead(403, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ success: false, error: `this server answers requests for 127.0.0.1 or localhost only, not for "${(req.headers.host ?? '').slice(0, 100)}"` }));
+    return;
+  }
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
     const started = Date.now();

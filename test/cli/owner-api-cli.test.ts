@@ -5,6 +5,7 @@
  * the rollback id at once. Each test signs in as its own administrator (replay is per user).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -106,6 +107,24 @@ describe('† commands while npm start owns the state folder', { timeout: 300_00
     const endpoints = z.object({ dynamodb: z.string(), s3: z.string(), api: z.string(), portal: z.string() }).parse(JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')));
     expect(endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
     expect(endpoints.portal).toBe(endpoints.api.replace(/api$/, ''));
+  });
+
+  it('the server answers only requests addressed to 127.0.0.1 or localhost (no DNS rebinding)', async () => {
+    const endpoints = z.object({ api: z.string() }).parse(JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')));
+    const url = new URL(`${endpoints.api}/openapi.json`);
+    const statusFor = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ hostname: url.hostname, port: url.port, path: url.pathname, headers: { Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await statusFor(`127.0.0.1:${url.port}`)).toBe(200);
+    expect(await statusFor(`localhost:${url.port}`)).toBe(200);
+    expect(await statusFor('attacker.example')).toBe(403);
+    expect(await statusFor(`rebound.attacker.example:${url.port}`)).toBe(403);
   });
 
   it('a rollback goes through the admin API and completes although the CLI is killed after it started', async () => {
