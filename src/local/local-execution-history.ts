@@ -28,18 +28,35 @@ export class LocalExecutionHistory implements ExecutionHistory {
     }
     const steps: ExecutionStep[] = [];
     for (const line of text.split('\n')) {
-      let t: { type?: unknown; at?: unknown; state?: unknown; component?: unknown; error?: unknown; cause?: unknown };
+      let t: TransitionLike;
       try {
-        t = JSON.parse(line) as typeof t;
+        t = JSON.parse(line) as TransitionLike;
       } catch {
         // The line being written right now.
         continue;
       }
-      const status = typeof t.type === 'string' ? STATUS_OF[t.type] : undefined;
-      if (!status || typeof t.state !== 'string' || typeof t.at !== 'string') continue;
-      const detail = [t.error, t.cause].filter((v): v is string => typeof v === 'string').join(': ');
-      steps.push({ state: t.state, status, at: t.at, ...(typeof t.component === 'string' ? { component: t.component } : {}), ...(detail ? { detail } : {}) });
+      const step = stepOfTransition(t);
+      if (step) steps.push(step);
     }
     return steps;
   }
+}
+
+/** A transition of the local runner, as it happens or as read back from its file. */
+interface TransitionLike {
+  readonly type?: unknown;
+  readonly at?: unknown;
+  readonly state?: unknown;
+  readonly component?: unknown;
+  readonly error?: unknown;
+  readonly cause?: unknown;
+}
+
+/** The step a transition of the local runner stands for; undefined for the ones that are not a state's. */
+export function stepOfTransition(t: TransitionLike): ExecutionStep | undefined {
+  const status = typeof t.type === 'string' ? STATUS_OF[t.type] : undefined;
+  const at = t.at instanceof Date ? t.at.toISOString() : t.at;
+  if (!status || typeof t.state !== 'string' || typeof at !== 'string') return undefined;
+  const detail = [t.error, t.cause].filter((v): v is string => typeof v === 'string').join(': ');
+  return { state: t.state, status, at, ...(typeof t.component === 'string' ? { component: t.component } : {}), ...(detail ? { detail } : {}) };
 }

@@ -7,7 +7,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { AuthenticationError, ExitCode, NotFoundError, ValidationError, WingError, type ExitCodeValue } from '../../core/errors.js';
+import type { ExecutionStep } from '../../core/execution-history.js';
 import { isFinished } from '../../core/rollback-journal.js';
+import { stepOfTransition } from '../../local/local-execution-history.js';
 import type { AdminApiClient } from '../../api/admin-api-client.js';
 import type { RollbackStatusResponse } from '../../api/api-schemas.js';
 import type { Credentials } from '../../core/credentials.js';
@@ -33,12 +35,18 @@ function shownState(state: string): boolean {
   return !/^Announce|Done$|^OutcomeChoice$|^RestoreLevels?$|^RollbackSucceeded$|^ComponentRestored$/.test(state);
 }
 
+/** One line of the step list on stderr, whether the step comes from this process's runner or from the API. */
+function showStep(ctx: CommandContext, step: ExecutionStep): void {
+  if (step.status === 'entered' && shownState(step.state)) ctx.progress.step(`  → ${step.state}${step.component ? ` ${step.component}` : ''}`);
+  if (step.status === 'retried') ctx.progress.step(`  ↻ ${step.state} retried`);
+  if (step.status === 'failed') ctx.progress.step(`  ✗ ${step.state}: ${step.detail ?? 'failed'}`);
+}
+
 async function openOperations(ctx: CommandContext): Promise<RollbackOperations> {
   return ctx.operations({
     onTransition: (_, t) => {
-      if (t.type === 'StateEntered' && t.state && shownState(t.state)) ctx.progress.step(`  → ${t.state}${t.component ? ` ${t.component}` : ''}`);
-      if (t.type === 'StateRetried' && t.state) ctx.progress.step(`  ↻ ${t.state} retried`);
-      if (t.type === 'StateFailed' && t.state) ctx.progress.step(`  ✗ ${t.state}: ${t.cause ?? t.error ?? 'failed'}`);
+      const step = stepOfTransition(t);
+      if (step) showStep(ctx, step);
     },
   });
 }
@@ -160,11 +168,7 @@ async function followViaApi(ctx: CommandContext, api: AdminApiClient, rollbackId
       await new Promise((resolve) => setTimeout(resolve, POLL_MS * 3));
       continue;
     }
-    for (const step of status.steps.slice(shown)) {
-      if (step.status === 'entered' && shownState(step.state)) ctx.progress.step(`  → ${step.state}${step.component ? ` ${step.component}` : ''}`);
-      if (step.status === 'retried') ctx.progress.step(`  ↻ ${step.state} retried`);
-      if (step.status === 'failed') ctx.progress.step(`  ✗ ${step.state}: ${step.detail ?? 'failed'}`);
-    }
+    for (const step of status.steps.slice(shown)) showStep(ctx, step);
     if (!direct) shown = status.steps.length;
     if (status.finished) return status;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
