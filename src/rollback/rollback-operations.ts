@@ -49,6 +49,8 @@ export interface RollbackResult {
 export interface RollbackStatus {
   readonly rollbackId: string;
   readonly kind: RollbackRecord['kind'];
+  /** The command that asked for it (`rollback:emergency`, `rollback:undo`, ...). */
+  readonly command: string;
   readonly phase: RollbackRecord['phase'];
   readonly step: string;
   readonly recoveryPointId: string | null;
@@ -58,6 +60,8 @@ export interface RollbackStatus {
   readonly finishedAt: string | null;
   readonly message: string;
   readonly warnings: readonly string[];
+  /** The error it failed with (its class name decides the CLI's exit code). */
+  readonly error: RollbackRecord['error'];
   readonly components: ComponentProgress[];
   readonly mode: SystemModeState;
 }
@@ -421,6 +425,7 @@ export class RollbackOperations {
     return {
       rollbackId: record.rollbackId,
       kind: record.kind,
+      command: record.command,
       phase: record.phase,
       step: record.step,
       recoveryPointId: record.recoveryPointId,
@@ -430,6 +435,7 @@ export class RollbackOperations {
       finishedAt: record.finishedAt,
       message: record.message,
       warnings: record.warnings,
+      error: record.error,
       components: progress,
       mode: await this.deps.services.modes.get(),
     };

@@ -83,11 +83,10 @@ export const rollbackRoutes: RouteGroup = {
       handle: async (event, deps) => {
         const { rollbackId } = parseParams(event.pathParameters, rollbackPath);
         const status = await deps.operations.status(rollbackId === 'latest' ? undefined : rollbackId);
-        const record = await deps.operations.record(status.rollbackId);
         return ok({
           rollbackId: status.rollbackId,
           kind: status.kind,
-          command: record.command,
+          command: status.command,
           phase: status.phase,
           finished: isFinished(status.phase),
           step: status.step,
@@ -97,7 +96,7 @@ export const rollbackRoutes: RouteGroup = {
           requestedAt: status.requestedAt,
           finishedAt: status.finishedAt,
           message: status.message,
-          ...(record.error ? { error: record.error.message, errorName: record.error.name } : {}),
+          ...(status.error ? { error: status.error.message, errorName: status.error.name } : {}),
           warnings: status.warnings,
           systemMode: status.mode.mode,
           components: status.components.map((c) => ({ component: c.component, phase: c.phase, written: c.written, deleted: c.deleted, unchanged: c.unchanged })),

@@ -121,9 +121,7 @@ type FollowedStatus = Pick<RollbackStatusResponse, 'rollbackId' | 'kind' | 'phas
 
 /** The state of a rollback read without the API (no session needed: the unmarked read path). */
 async function readDirectly(ctx: CommandContext, rollbackId: string): Promise<FollowedStatus> {
-  const ops = await ctx.operations();
-  const status = await ops.status(rollbackId);
-  const record = await ops.record(rollbackId);
+  const status = await (await ctx.operations()).status(rollbackId);
   return {
     rollbackId,
     kind: status.kind,
@@ -131,7 +129,7 @@ async function readDirectly(ctx: CommandContext, rollbackId: string): Promise<Fo
     finished: isFinished(status.phase),
     recoveryPointId: status.recoveryPointId,
     message: status.message,
-    ...(record.error ? { error: record.error.message, errorName: record.error.name } : {}),
+    ...(status.error ? { error: status.error.message, errorName: status.error.name } : {}),
     warnings: [...status.warnings],
     components: status.components.map((c) => ({ component: c.component, phase: c.phase, written: c.written, deleted: c.deleted, unchanged: c.unchanged })),
     steps: [],
