@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import type { ExecutionStep } from '../core/execution-history.js';
+import { ROLLBACK_COMMAND_NAMES } from '../core/rollback-commands.js';
 
 const username = z.string().trim().min(1, 'a username is required').max(128);
 const password = z.string().min(1, 'the password is required').max(1024);
@@ -27,8 +28,7 @@ const queryHours = z.string().regex(/^\d+(\.\d+)?$/, 'hours are a number, 0 or m
 export const signInRequest = z.strictObject({ username, password, totp });
 
 /** The rollback commands the API starts (CONTRACT.md, "Rollbacks"). */
-export const rollbackCommands = ['rollback:emergency', 'rollback:quick', 'rollback:full', 'rollback:custom', 'restore:alternative'] as const;
-export type RollbackCommand = (typeof rollbackCommands)[number];
+export type { RollbackCommandName as RollbackCommand } from '../core/rollback-commands.js';
 
 /** GET /api/rollbacks/plan?hours=N | ?backupId=ID (default: 24 hours). */
 export const planQuery = z.strictObject({ hours: queryHours.optional(), backupId: recoveryPointId.optional() }).refine((q) => q.hours === undefined || q.backupId === undefined, 'give hours or backupId, not both');
@@ -40,7 +40,7 @@ export const planQuery = z.strictObject({ hours: queryHours.optional(), backupId
  */
 export const startRollbackRequest = z
   .strictObject({
-    command: z.enum(rollbackCommands),
+    command: z.enum(ROLLBACK_COMMAND_NAMES),
     hours: hours.optional(),
     backupId: recoveryPointId.optional(),
     reason,

@@ -11,12 +11,12 @@ import { CredentialCheck, type AdminStore, type Credentials } from '../core/cred
 import { asError, ConflictError, NotFoundError, ValidationError, WingError } from '../core/errors.js';
 import { EVENT_VERSION } from '../core/events.js';
 import { restoreOrder } from '../core/plan.js';
+import type { RollbackMode } from '../core/rollback-commands.js';
 import { isFinished, type ComponentProgress, type RollbackRecord, type RollbackSelection } from '../core/rollback-journal.js';
 import { assertModeAllows, type SystemModeState } from '../core/system-mode.js';
 import type { RollbackServices } from './rollback-services.js';
 import { ROLLBACK_LEASE_MS } from './rollback-steps.js';
 
-export type RollbackMode = 'differential' | 'full';
 
 export interface RollbackRequest extends Partial<Credentials> {
   readonly hours?: number;
@@ -91,35 +91,6 @@ function random(): string {
 function required(value: string | undefined, what: string): string {
   if (value === undefined || value.trim() === '') throw new ValidationError(`${what} is required`);
   return value;
-}
-
-/**
- * The rollback commands (CONTRACT.md, "Rollbacks"): which point each one chooses and how it
- * restores. The CLI and the admin API both start rollbacks from this table.
- */
-export const ROLLBACK_COMMANDS = {
-  'rollback:quick': { mode: 'differential', hours: 0, description: 'the newest verified point ("previous version"), differential' },
-  'rollback:full': { mode: 'full', hours: 24, description: 'the newest verified point at least 24 h old, rewriting and verifying everything' },
-  'rollback:emergency': { mode: 'differential', hours: 24, description: 'the newest verified point at least 24 h old, differential; a reason is required' },
-  'rollback:custom': { mode: 'differential', hours: undefined, description: 'the newest verified point at least N hours old (N=0: the newest)' },
-  'restore:alternative': { mode: 'differential', hours: undefined, description: 'exactly this recovery point (verified, not Corrupt)' },
-} as const satisfies Record<string, { mode: RollbackMode; hours: number | undefined; description: string }>;
-
-export type RollbackCommandName = keyof typeof ROLLBACK_COMMANDS;
-
-/** The point choice and mode of a rollback command; `hours` for rollback:custom, `backupId` for restore:alternative. */
-export function rollbackRequestOf(command: RollbackCommandName, args: { hours?: number | undefined; backupId?: string | undefined; reason?: string | undefined }): { hours: number } | { backupId: string } {
-  const spec = ROLLBACK_COMMANDS[command];
-  if (command === 'rollback:emergency' && (args.reason === undefined || args.reason.trim() === '')) throw new ValidationError('rollback:emergency needs a reason (--reason="why")');
-  if (command === 'restore:alternative') {
-    if (args.backupId === undefined) throw new ValidationError('restore:alternative needs --backup-id=ID ("npx wing backup:list" lists them)');
-    return { backupId: args.backupId };
-  }
-  if (command === 'rollback:custom') {
-    if (args.hours === undefined) throw new ValidationError('rollback:custom needs --hours=N');
-    return { hours: args.hours };
-  }
-  return { hours: spec.hours ?? 24 };
 }
 
 export class RollbackOperations {

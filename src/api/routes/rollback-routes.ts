@@ -5,7 +5,8 @@
  * follows it with `GET /api/rollbacks/{id}` (per-component progress and the executed steps).
  */
 import { isFinished } from '../../core/rollback-journal.js';
-import { rollbackRequestOf, type RollbackResult } from '../../rollback/rollback-operations.js';
+import { ROLLBACK_COMMANDS, rollbackRequestOf } from '../../core/rollback-commands.js';
+import type { RollbackResult } from '../../rollback/rollback-operations.js';
 import { cleanupRequest, planQuery, rollbackPath, startRollbackRequest, undoRequest } from '../api-schemas.js';
 import { ok, parseBody, parseParams } from '../api-http.js';
 import type { RouteGroup } from '../admin-api.js';
@@ -50,10 +51,9 @@ export const rollbackRoutes: RouteGroup = {
         const request = parseBody(event, startRollbackRequest);
         const who = await confirmedAdministrator(event, deps, session, request.password, 'rollback.start');
         const choice = rollbackRequestOf(request.command, request);
-        const mode = request.command === 'rollback:full' ? 'full' : 'differential';
         const result = await deps.operations.startRollback(who.username, {
           ...choice,
-          mode,
+          mode: ROLLBACK_COMMANDS[request.command].mode,
           reason: request.reason,
           command: request.command,
           wait: false,
