@@ -8,6 +8,11 @@ import { DescribeExecutionCommand, ExecutionDoesNotExist, StartExecutionCommand,
 import type { RollbackRecord } from '../core/rollback-journal.js';
 import type { RollbackExecutor } from '../rollback/rollback-operations.js';
 
+/** The ARN of the execution that runs `rollbackId`: executions are named by the rollback id. */
+export function executionArnOf(stateMachineArn: string, rollbackId: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${rollbackId}`;
+}
+
 export class StepFunctionsExecutor implements RollbackExecutor {
   constructor(
     private readonly client: SFNClient,
@@ -18,7 +23,7 @@ export class StepFunctionsExecutor implements RollbackExecutor {
 
   /** The ARN Step Functions gives the execution named after the rollback. */
   executorOf(rollbackId: string): RollbackRecord['executor'] {
-    return { executionArn: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${rollbackId}` };
+    return { executionArn: executionArnOf(this.stateMachineArn, rollbackId) };
   }
 
   async start(rollbackId: string): Promise<{ executor: RollbackRecord['executor']; finished: () => Promise<void> }> {

@@ -5,6 +5,7 @@
  */
 import { ExecutionDoesNotExist, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionHistory, ExecutionStep } from '../core/execution-history.js';
+import { executionArnOf } from './step-functions-executor.js';
 
 /** At most this many pages of 1000 events: a rollback of many components stays well below. */
 const MAX_PAGES = 25;
@@ -16,7 +17,7 @@ export class StepFunctionsExecutionHistory implements ExecutionHistory {
   ) {}
 
   async steps(rollbackId: string): Promise<ExecutionStep[]> {
-    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${rollbackId}`;
+    const executionArn = executionArnOf(this.stateMachineArn, rollbackId);
     const steps: ExecutionStep[] = [];
     /** The state each Task event belongs to: failures and retries name no state themselves. */
     let current: { state: string; component?: string } | undefined;

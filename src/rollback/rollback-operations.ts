@@ -118,15 +118,8 @@ export class RollbackOperations {
    * error's message when it is refused. Only names and outcomes are written, never a secret.
    */
   private async audited<T>(actor: string, action: string, source: string | undefined, detail: (result: T) => string, fn: () => Promise<T>, outcome: 'started' | 'succeeded' = 'started'): Promise<T> {
-    const audit = this.deps.services.audit;
-    let result: T;
-    try {
-      result = await fn();
-    } catch (err) {
-      await audit.append({ actor, action, outcome: 'refused', detail: asError(err).message, source: source ?? 'unknown' }).catch(() => undefined);
-      throw err;
-    }
-    await audit.append({ actor, action, outcome, detail: detail(result), source: source ?? 'unknown' });
+    const result = await this.refusalsAudited(actor, action, source, fn);
+    await this.deps.services.audit.append({ actor, action, outcome, detail: detail(result), source: source ?? 'unknown' });
     return result;
   }
 
