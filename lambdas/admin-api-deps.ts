@@ -7,7 +7,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { AdminApiDeps } from '../src/api/admin-api.js';
 import { readAdminApiEnvironment } from '../src/adapters/aws-environment.js';
-import { DynamoAdminStore } from '../src/adapters/dynamodb-admin-store.js';
 import { DynamoSessionRevocations } from '../src/adapters/dynamodb-session-revocations.js';
 import { loadSessionKeyFromSecret } from '../src/adapters/secrets-manager-session-key.js';
 import { StepFunctionsExecutionHistory } from '../src/adapters/step-functions-history.js';
@@ -21,11 +20,11 @@ export async function awsAdminApiDeps(): Promise<AdminApiDeps> {
   const config = env.region ? { region: env.region } : {};
   const services = await awsRollbackServices();
   const sfn = new SFNClient(config);
-  const admins = new DynamoAdminStore(services.systemTable);
+  const admins = services.admins;
   const key = await loadSessionKeyFromSecret(new SecretsManagerClient(config), env.sessionKeySecretArn);
   return {
-    operations: new RollbackOperations({ services, admins, executor: new StepFunctionsExecutor(sfn, env.stateMachineArn) }),
-    sessions: new AdminSessions({ admins, clock: services.clock, key, revocations: new DynamoSessionRevocations(services.systemTable) }),
+    operations: new RollbackOperations({ services, executor: new StepFunctionsExecutor(sfn, env.stateMachineArn) }),
+    sessions: new AdminSessions({ admins, gate: services.gate, clock: services.clock, key, revocations: new DynamoSessionRevocations(services.systemTable) }),
     admins,
     audit: services.audit,
     history: new StepFunctionsExecutionHistory(sfn, env.stateMachineArn),

@@ -39,5 +39,6 @@ export function awsRollbackServicesFor(config: AwsRollbackConfig): RollbackServi
     events: new EventBridgePublisher(new EventBridgeClient(clientConfig), config.eventBusName),
     log: config.mirrorLog ? config.mirrorLog(log) : log,
     clock: systemClock,
+    auditObjectLock: true,
   });
 }

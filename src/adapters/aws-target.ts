@@ -13,7 +13,6 @@ import { planDigest, type Plan } from '../core/plan.js';
 import { RollbackOperations } from '../rollback/rollback-operations.js';
 import type { RollbackServices } from '../rollback/rollback-services.js';
 import { awsRollbackServicesFor } from './aws-rollback-wiring.js';
-import { DynamoAdminStore } from './dynamodb-admin-store.js';
 import { StepFunctionsExecutor } from './step-functions-executor.js';
 import { readStackOutputs, type StackOutputs } from './stack-outputs.js';
 
@@ -51,8 +50,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<AwsTarge
     throw new ValidationError(`the local plan differs from the one stack ${options.stackName} was deployed with: use the deployed plan (WING_HOME/plan.json), or deploy this one with "npx cdk deploy"`);
   }
   const services = awsRollbackServicesFor({ plan, kmsKeyId: outputs.kmsKeyArn, eventBusName: outputs.eventBusName, region: options.region });
-  const admins = new DynamoAdminStore(services.systemTable);
-  const operations = new RollbackOperations({ services, admins, executor: new StepFunctionsExecutor(new SFNClient({ region: options.region }), outputs.stateMachineArn) });
+  const operations = new RollbackOperations({ services, executor: new StepFunctionsExecutor(new SFNClient({ region: options.region }), outputs.stateMachineArn) });
   const api = new AdminApiClient(outputs.adminApiUrl.replace(/\/+$/, ''));
   return {
     outputs,

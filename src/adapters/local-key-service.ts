@@ -3,8 +3,9 @@
  * file of the state folder (mode 0600). The encryption context is the additional authenticated
  * data, exactly as KMS binds it: a wrapped key only unwraps with the context it was made for.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { IntegrityError, ValidationError } from '../core/errors.js';
+import { keyFingerprint } from '../core/key-export-format.js';
 import type { DataKey, KeyContext, KeyService } from '../core/ports.js';
 import { loadSecretFile } from './secret-file.js';
 
@@ -14,11 +15,19 @@ function contextBytes(context: KeyContext): Buffer {
   return Buffer.from(JSON.stringify({ backupId: context.backupId, component: context.component }), 'utf8');
 }
 
+/**
+ * The master key's bytes from its file (refused when others can read it, or missing unless
+ * `create`): the key service's, and what `keys:export` wraps.
+ */
+export function readMasterKeyFile(path: string, options: { create: boolean }): Promise<Buffer> {
+  return loadSecretFile(path, { bytes: 32, create: options.create, what: 'master key', missing: `no master key at ${path}: run "npx wing init" first, or "npx wing keys:import" to restore a saved one` });
+}
+
 export class LocalKeyService implements KeyService {
   readonly keyId: string;
 
   private constructor(private readonly masterKey: Buffer) {
-    this.keyId = `local:${createHash('sha256').update(masterKey).digest('hex').slice(0, 16)}`;
+    this.keyId = `local:${keyFingerprint(masterKey)}`;
   }
 
   /** Uses a master key already in memory (tests, the benchmark). */
@@ -29,8 +38,7 @@ export class LocalKeyService implements KeyService {
 
   /** Loads the master key file, creating it (0600, durably: losing it loses every backup) when it does not exist yet. */
   static async fromFile(path: string, options: { create: boolean }): Promise<LocalKeyService> {
-    const key = await loadSecretFile(path, { bytes: 32, create: options.create, what: 'master key', missing: `no master key at ${path}: run "npx wing init" first` });
-    return LocalKeyService.fromKey(key);
+    return LocalKeyService.fromKey(await readMasterKeyFile(path, options));
   }
 
   generateDataKey(context: KeyContext): Promise<DataKey> {

@@ -6,6 +6,7 @@
  * document, so the document cannot drift from what the handlers accept.
  */
 import middy from '@middy/core';
+import { decodeJwt } from 'jose';
 import httpRouterHandler from '@middy/http-router';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -14,8 +15,8 @@ import type { AuditTrail } from '../core/audit-trail.js';
 import type { AdminLevel, AdminStore } from '../core/credentials.js';
 import type { ExecutionHistory } from '../core/execution-history.js';
 import type { RollbackOperations } from '../rollback/rollback-operations.js';
-import { AuthenticationError, NotFoundError } from '../core/errors.js';
-import { apiErrors, authorize, type ApiEvent, type ApiResult } from './api-http.js';
+import { AuthenticationError, NotFoundError, refusalDetail } from '../core/errors.js';
+import { apiErrors, authorize, bearerToken, originOf, sourceOf, type ApiEvent, type ApiResult } from './api-http.js';
 
 /** What the handlers work with; built once per process (cold start). */
 export interface AdminApiDeps {
@@ -60,6 +61,37 @@ export interface RouteGroup {
   readonly routes: readonly ApiRoute[];
 }
 
+/** The session at the route's level; a refused token or level is recorded in the audit trail. */
+async function authorizeAudited(event: ApiEvent, deps: AdminApiDeps, level: AdminLevel): Promise<SignedIn> {
+  try {
+    return await authorize(event, deps.sessions, level);
+  } catch (err) {
+    // Only a level refusal comes from a verified token; any other token's subject is a claim.
+    const actor = err instanceof AuthenticationError && err.message.startsWith('authorization refused') ? (claimedSubject(event) ?? 'anonymous') : 'anonymous';
+    await deps.audit.append({ actor, action: 'api.request', outcome: 'refused', detail: `${event.httpMethod} ${event.path}: ${refusalDetail(err)}`, source: sourceOf(event) });
+    throw err;
+  }
+}
+
+function claimedSubject(event: ApiEvent): string | undefined {
+  try {
+    const sub = decodeJwt(bearerToken(event)).sub;
+    return typeof sub === 'string' ? sub.slice(0, 128) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses (403) and audits a request from outside the allowlist or the allowed countries. */
+async function checkOrigin(event: ApiEvent, deps: AdminApiDeps): Promise<void> {
+  try {
+    deps.operations.services.gate.checkOrigin(originOf(event));
+  } catch (err) {
+    await deps.audit.append({ actor: 'anonymous', action: 'api.request', outcome: 'refused', detail: `${event.httpMethod} ${event.path}: ${refusalDetail(err)}`, source: sourceOf(event) });
+    throw err;
+  }
+}
+
 export type AdminApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /** One route group as a middy handler: router, error mapping. `deps` is called once, lazily. */
@@ -79,9 +111,11 @@ export function routeGroupHandler(group: RouteGroup, deps: () => Promise<AdminAp
       path: route.path,
       handler: async (event: ApiEvent) => {
         const d = await resolved();
+        // The address allowlist comes first, for every route, sign-in included (CONTRACT.md's order).
+        await checkOrigin(event, d);
         // Every route but the public ones is signed in at its level before its handler runs (and
         // before its body is read), so a route cannot forget the check.
-        const session = route.access === 'public' ? undefined : await authorize(event, d.sessions, route.access);
+        const session = route.access === 'public' ? undefined : await authorizeAudited(event, d, route.access);
         return route.handle(event, d, session);
       },
     })),

@@ -13,6 +13,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import type { AdminLevel } from '../core/credentials.js';
 import type { Session } from '../core/admin-sessions.js';
+import type { RequestOrigin } from '../core/network-policy.js';
 import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, TransientError, ValidationError, WingError } from '../core/errors.js';
 
 export type ApiEvent = APIGatewayProxyEvent;
@@ -126,6 +127,16 @@ export async function authorize(event: ApiEvent, sessions: SessionVerifier, leve
 /** The caller's address, for the audit trail (API Gateway's view of it, or the local server's). */
 export function sourceOf(event: ApiEvent): string {
   return event.requestContext.identity.sourceIp || 'unknown';
+}
+
+/**
+ * The caller's address and, behind CloudFront, country (the `CloudFront-Viewer-Country` header,
+ * which CloudFront sets and overwrites, so a caller cannot choose it when the API is reached
+ * through CloudFront only).
+ */
+export function originOf(event: ApiEvent): RequestOrigin {
+  const header = Object.entries(event.headers).find(([name]) => name.toLowerCase() === 'cloudfront-viewer-country')?.[1];
+  return { address: sourceOf(event), ...(header ? { country: header } : {}) };
 }
 
 /** What an HTTP request is, before it becomes an API Gateway event. */

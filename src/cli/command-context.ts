@@ -15,7 +15,7 @@ import type { Plan } from '../core/plan.js';
 import { localRollbackOperations, type LocalRollbackOptions } from '../local/local-rollback.js';
 import { loadLocalPlan, openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
 import { readLiveOwner } from '../local/run-owner.js';
-import { resolveWingHome } from '../local/state-folder.js';
+import { assertStateFolderPrivate, resolveWingHome } from '../local/state-folder.js';
 import type { RollbackOperations } from '../rollback/rollback-operations.js';
 import type { RollbackServices } from '../rollback/rollback-services.js';
 import type { OutputOptions } from './output.js';
@@ -53,6 +53,10 @@ export class CommandContext {
     if (flags.target === 'local' && (flags.stack !== undefined || flags.region !== undefined)) {
       throw new ValidationError('--stack and --region name a deployed stack: add --target aws');
     }
+    // Locally, access to the state folder is the authority: every command (start included) builds
+    // this context first, so a folder or key that others can open is refused here, before any
+    // prompt or service, even by commands that never decrypt.
+    if (flags.target === 'local') assertStateFolderPrivate(resolveWingHome());
   }
 
   get isAws(): boolean {

@@ -17,8 +17,8 @@ async function promptVisible(question: string): Promise<string> {
   }
 }
 
-/** Reads a line without echoing it. */
-function promptHidden(question: string): Promise<string> {
+/** Reads a line without echoing it (passwords, key passphrases). */
+export function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(question);
@@ -60,4 +60,11 @@ export async function readCredentials(flags: { username?: string | undefined; to
   if (!totp) throw missing('authentication code', 'WING_TOTP or --totp');
   if (!/^\d{6}$/.test(totp)) throw new ValidationError('an authentication code is 6 digits');
   return { username, password, totp };
+}
+
+/** Asks on a terminal unless --yes; scripts (no terminal) have said what they want with their flags. */
+export async function confirmOnTerminal(yes: boolean, question: string): Promise<void> {
+  if (yes || (process.stdin.isTTY as boolean | undefined) !== true) return;
+  const answer = (await promptVisible(`${question} [y/N] `)).toLowerCase();
+  if (answer !== 'y' && answer !== 'yes') throw new ValidationError('cancelled: nothing was changed');
 }

@@ -11,13 +11,17 @@ import { registerPlanShow } from './commands/plan-command.js';
 import { registerRetentionApply } from './commands/retention-command.js';
 import { registerRollbackCommands } from './commands/rollback-commands.js';
 import { registerAuditList } from './commands/audit-command.js';
+import { registerAuthResetAdmin } from './commands/auth-reset-admin-command.js';
 import { registerAuditVerify } from './commands/audit-verify-command.js';
+import { registerAuditReport } from './commands/audit-report-command.js';
 import { registerHealthCheck } from './commands/health-command.js';
+import { registerKeysExport, registerKeysImport } from './commands/keys-commands.js';
 import { registerRollbackPlan } from './commands/rollback-plan-command.js';
 import { registerSafeMode } from './commands/safe-mode-command.js';
 import { registerStart } from './commands/start-command.js';
 import { withGlobalFlags } from './command-runner.js';
 import { writeError } from './output.js';
+import { auditRefusedInvocation } from './refused-invocation.js';
 
 export function buildProgram(): Command {
   const program = new Command('wing')
@@ -26,7 +30,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, our wording); help still shows.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify]) {
+  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify, registerAuthResetAdmin, registerAuditReport, registerKeysExport, registerKeysImport]) {
     withGlobalFlags(register(program)).exitOverride();
   }
   for (const command of registerRollbackCommands(program)) withGlobalFlags(command).exitOverride();
@@ -48,7 +52,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const json = args.includes('--json');
   const debug = args.includes('--debug');
   if (args.some((a) => a === '--password' || a.startsWith('--password='))) {
-    return writeError(new ValidationError('a password is never given as a flag (it would land in shell history): set WING_PASSWORD or answer the prompt'), { json, debug });
+    const code = writeError(new ValidationError('a password is never given as a flag (it would land in shell history): set WING_PASSWORD or answer the prompt'), { json, debug });
+    await auditRefusedInvocation(args, `${args[0] ?? 'a command'} refused: a password was given as a flag (its value was not read; change that password if the command line was seen by others)`);
+    return code;
   }
   const program = buildProgram();
   const names = new Set(program.commands.map((c) => c.name()));

@@ -7,7 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { CredentialCheck, type AdminLevel, type AdminStore, type Credentials } from './credentials.js';
+import type { AccessGate } from './access-gate.js';
+import type { AdminLevel, AdminStore, Credentials } from './credentials.js';
+import type { RequestOrigin } from './network-policy.js';
 import { AuthenticationError, ValidationError } from './errors.js';
 import type { Clock } from './ports.js';
 
@@ -30,6 +32,8 @@ export interface SessionRevocations {
 
 export interface AdminSessionsDeps {
   readonly admins: AdminStore;
+  /** Address, lockout, password and code: the same checks as every † operation. */
+  readonly gate: AccessGate;
   readonly clock: Clock;
   /** At least 32 bytes of secret. */
   readonly key: Uint8Array;
@@ -48,8 +52,8 @@ export class AdminSessions {
   }
 
   /** Password and TOTP (the code is used once); any level may sign in, each call checks its own level. */
-  async signIn(credentials: Credentials): Promise<{ token: string; session: Session }> {
-    const admin = await new CredentialCheck(this.deps.admins, this.deps.clock).verify(credentials, 'viewer');
+  async signIn(credentials: Credentials, origin: RequestOrigin): Promise<{ token: string; session: Session }> {
+    const admin = await this.deps.gate.signIn(credentials, origin, 'viewer');
     const now = this.deps.clock.now();
     const issuedAt = Math.floor(now.getTime() / 1000);
     const session: Session = {
@@ -87,6 +91,10 @@ export class AdminSessions {
     // The administrator may have been disabled since the token was issued.
     const admin = await this.deps.admins.get(payload.sub);
     if (!admin || admin.disabled) throw new AuthenticationError('session refused: the administrator is disabled or gone');
+    // A break-glass reset ends every session issued before it.
+    if (admin.sessionsNotBefore !== undefined && payload.iat * 1000 < new Date(admin.sessionsNotBefore).getTime()) {
+      throw new AuthenticationError('session refused: the administrator was reset since it began; sign in again');
+    }
     if (LEVELS.indexOf(admin.level) < LEVELS.indexOf(requiredLevel)) {
       throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
     }

@@ -65,6 +65,11 @@ export function encodeItem(item: Record<string, unknown>): Buffer {
   return Buffer.from(JSON.stringify(canonicalMap(item)), 'utf8');
 }
 
+/** Canonical bytes of one attribute value (what a sanitization rule's `hash` digests). */
+export function encodeValue(value: TypedValue): Buffer {
+  return Buffer.from(JSON.stringify(canonicalValue(value)), 'utf8');
+}
+
 /** Canonical bytes of the key attributes of an item, in key-schema order. */
 export function encodeItemKey(item: Record<string, unknown>, keyNames: readonly string[]): Buffer {
   const key = emptyMap<CanonicalValue>();

@@ -23,6 +23,10 @@ export interface AdminRecord {
   readonly disabled: boolean;
   /** Last TOTP step accepted for this user; codes of this step or earlier are replays. */
   readonly lastTotpStep: number;
+  /** Sessions issued before this time are refused (set by a break-glass reset). */
+  readonly sessionsNotBefore?: string;
+  /** Set by a break-glass reset, for the record. */
+  readonly resetAt?: string;
 }
 
 /** Persistence of administrators; `acceptTotpStep` must be atomic (a conditional write). */
@@ -95,22 +99,30 @@ export class CredentialCheck {
   ) {}
 
   async verify(credentials: Credentials, requiredLevel: AdminLevel = 'admin'): Promise<AdminRecord> {
-    const refused = new AuthenticationError('authentication refused: wrong username, password or authentication code');
+    const admin = await this.verifyCredentials(credentials);
+    assertLevel(admin, requiredLevel);
+    return admin;
+  }
+
+  /**
+   * Password and single-use code, without the level: a caller who counts failed sign-ins counts
+   * these refusals, not a level refusal after the code was accepted.
+   */
+  async verifyCredentials(credentials: Credentials): Promise<AdminRecord> {
+    const refused = (why: string): AuthenticationError => new AuthenticationError(CREDENTIALS_REFUSED, why);
     const admin = await this.admins.get(credentials.username);
     if (!admin || admin.disabled) {
       // Spend the same time as a real check so the answer does not reveal which usernames exist.
       await hashPassword('timing-equaliser-password').catch(() => undefined);
-      throw refused;
+      throw refused(admin ? 'the administrator is disabled' : 'no such administrator');
     }
     const passwordOk = await verifyPassword(credentials.password, admin.passwordHash);
     const step = totpStepOf(credentials.totp, admin.totpSecret, this.clock.now());
-    if (!passwordOk || step === undefined) throw refused;
-    if (!(await this.admins.acceptTotpStep(admin.username, step))) {
-      throw new AuthenticationError('authentication refused: this authentication code was already used; wait for the next one');
-    }
-    if (!levelAllows(admin.level, requiredLevel)) {
-      throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
-    }
+    if (!passwordOk) throw refused(step === undefined ? 'wrong password and authentication code' : 'wrong password');
+    if (step === undefined) throw refused('wrong authentication code');
+    // The same answer as a wrong code: a distinct one would confirm the password to someone who
+    // replays a code seen on the wire while guessing passwords.
+    if (!(await this.admins.acceptTotpStep(admin.username, step))) throw refused('authentication code replayed');
     return admin;
   }
 
@@ -121,12 +133,19 @@ export class CredentialCheck {
   async confirmPassword(username: string, password: string, requiredLevel: AdminLevel = 'admin'): Promise<AdminRecord> {
     const admin = await this.admins.get(username);
     if (!admin || admin.disabled || !(await verifyPassword(password, admin.passwordHash))) {
-      throw new AuthenticationError('confirmation refused: wrong password');
+      throw new AuthenticationError('confirmation refused: wrong password', admin?.disabled ? 'the administrator is disabled' : 'wrong password');
     }
-    if (!levelAllows(admin.level, requiredLevel)) {
-      throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
-    }
+    assertLevel(admin, requiredLevel);
     return admin;
+  }
+}
+
+/** The one refusal message of a sign-in: it never says which factor failed. */
+export const CREDENTIALS_REFUSED = 'authentication refused: wrong username, password or authentication code (a code works only once: if you just used it, wait for the next one)';
+
+export function assertLevel(admin: AdminRecord, requiredLevel: AdminLevel): void {
+  if (!levelAllows(admin.level, requiredLevel)) {
+    throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
   }
 }
 

@@ -29,9 +29,25 @@ export class ValidationError extends WingError {
   override readonly exitCode = ExitCode.BadUsage;
 }
 
-/** Wrong password, wrong or replayed TOTP code, insufficient level. */
+/**
+ * Wrong password, wrong or replayed TOTP code, insufficient level, an address outside the
+ * allowlist. The message a caller sees does not say which factor failed (it would help someone
+ * guessing); `auditDetail` says it in the audit trail, which only administrators read.
+ */
 export class AuthenticationError extends WingError {
   override readonly exitCode = ExitCode.AuthRefused;
+  constructor(
+    message: string,
+    readonly auditDetail?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the audit trail records of a refusal: the precise reason where the message is vague on purpose. */
+export function refusalDetail(err: unknown): string {
+  if (err instanceof AuthenticationError && err.auditDetail !== undefined) return `${err.message} (${err.auditDetail})`;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Too many attempts; `retryAfterSeconds` says when to try again. */

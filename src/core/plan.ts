@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { isCidr, isCountryCode } from './network-policy.js';
 
 const nameSchema = z
   .string()
@@ -24,7 +25,11 @@ export const s3SourceSchema = z.strictObject({
 });
 export const sourceSchema = z.discriminatedUnion('type', [dynamoSourceSchema, s3SourceSchema]);
 
-/** Field rules applied at backup time; restore keeps the live value of such a field. */
+/**
+ * Field rules applied at backup time; restore keeps the live value of such a field (see
+ * sanitization.ts). `field` is a top-level attribute name of the component's DynamoDB items (no
+ * nested paths; S3 objects have no attributes to sanitize).
+ */
 export const sanitizationRuleSchema = z.strictObject({
   field: z.string().min(1),
   action: z.enum(['omit', 'hash', 'mask']),
@@ -57,17 +62,50 @@ export const componentSchema = z.strictObject({
   sanitize: z.array(sanitizationRuleSchema).default([]),
 });
 
+/**
+ * Who may reach the administrative operations and how often (issue 5). Addresses are enforced by
+ * the admin API's handlers (and, on AWS, by the API's resource policy and the WAF); countries by
+ * CloudFront / WAF geo match on AWS and the viewer-country header in the handlers. An empty list
+ * means no restriction of that kind. The limits count per user and per source address.
+ */
+export const securitySchema = z.strictObject({
+  allowedCidrs: z.array(z.string().refine(isCidr, 'a CIDR block such as 203.0.113.0/24 or 2001:db8::/32')).default([]),
+  allowedCountries: z.array(z.string().refine(isCountryCode, 'an ISO 3166-1 alpha-2 country code such as DE or US')).default([]),
+  /** Rollback starts per user and per source address in any hour (undo and cleanup are not limited). */
+  rollbackStartsPerHour: z.number().int().min(1).max(1000).default(3),
+  /** Failed sign-ins per user and source address within the window before a lockout. */
+  failedSignIns: z.number().int().min(1).max(1000).default(5),
+  failedSignInWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  /** The first lockout; each further one without a successful sign-in between doubles it (at most a day). */
+  lockoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  /** API Gateway stage throttling on AWS (requests per second, burst). */
+  apiThrottle: z.strictObject({ rateLimit: z.number().min(1).default(10), burstLimit: z.number().int().min(1).default(20) }).default({ rateLimit: 10, burstLimit: 20 }),
+});
+
 export const planSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** The rollback system's own table (catalog, administrators, audit, locks). */
   systemTable: z.string().min(3).default('wing-rollback-system'),
   /** The bucket holding packs, manifests and summaries. */
   vaultBucket: z.string().min(3).default('wing-rollback-vault'),
+  /** The bucket mirroring the audit trail, one object per record; Object-Locked on AWS. */
+  auditBucket: z.string().min(3).default('wing-rollback-audit'),
+  /** How long each record's copy in the audit bucket is locked (COMPLIANCE mode, on AWS). */
+  auditRetentionDays: z.number().int().min(1).max(36_500).default(400),
   retention: retentionSchema.default({ keepLast: 0, hourly: 0, daily: 7, weekly: 4, monthly: 6 }),
   /** Pack target size in bytes before compression. */
   packTargetBytes: z.number().int().min(64 * 1024).default(4 * 1024 * 1024),
   /** zstd level of packs (1 fastest .. 19 smallest); see ZstdCompressor for the trade-off. */
   compressionLevel: z.number().int().min(1).max(19).default(1),
+  security: securitySchema.default({
+    allowedCidrs: [],
+    allowedCountries: [],
+    rollbackStartsPerHour: 3,
+    failedSignIns: 5,
+    failedSignInWindowMinutes: 15,
+    lockoutMinutes: 15,
+    apiThrottle: { rateLimit: 10, burstLimit: 20 },
+  }),
   components: z.array(componentSchema).min(1),
 });
 
@@ -76,6 +114,7 @@ export type S3Source = z.infer<typeof s3SourceSchema>;
 export type Source = z.infer<typeof sourceSchema>;
 export type SanitizationRule = z.infer<typeof sanitizationRuleSchema>;
 export type RetentionPolicy = z.infer<typeof retentionSchema>;
+export type SecurityPolicy = z.infer<typeof securitySchema>;
 export type ComponentPlan = z.infer<typeof componentSchema>;
 export type ComponentKind = ComponentPlan['kind'];
 
@@ -152,7 +191,31 @@ export function parsePlan(input: unknown): Plan {
   const plan = parsed.data;
   const levels = dependencyLevels(plan.components);
   checkSourcesDisjoint(plan);
+  checkSanitizationRules(plan);
   return { ...plan, levels };
+}
+
+/** The key attributes of every component table (CONTRACT.md, "Data of the four components"). */
+const KEY_ATTRIBUTES: readonly string[] = ['pk', 'sk'];
+
+/**
+ * Sanitization rules apply to top-level attributes of a component's DynamoDB items: a component
+ * reading only S3 has nothing they could apply to. A key attribute cannot be sanitized (a restore
+ * finds the live item by its key), and two rules for one field would contradict each other.
+ */
+function checkSanitizationRules(plan: z.infer<typeof planSchema>): void {
+  for (const c of plan.components) {
+    if (c.sanitize.length === 0) continue;
+    if (!c.sources.some((s) => s.type === 'dynamodb')) {
+      throw new ValidationError(`invalid plan: component "${c.name}" has sanitization rules but no DynamoDB source (rules apply to attributes of DynamoDB items)`);
+    }
+    const seen = new Set<string>();
+    for (const { field } of c.sanitize) {
+      if (KEY_ATTRIBUTES.includes(field)) throw new ValidationError(`invalid plan: component "${c.name}" cannot sanitize the key attribute "${field}"`);
+      if (seen.has(field)) throw new ValidationError(`invalid plan: component "${c.name}" has more than one sanitization rule for "${field}"`);
+      seen.add(field);
+    }
+  }
 }
 
 /**
@@ -161,6 +224,8 @@ export function parsePlan(input: unknown): Plan {
  * system's own table or vault, would delete each other's data (or the backups themselves).
  */
 function checkSourcesDisjoint(plan: z.infer<typeof planSchema>): void {
+  // The vault is pruned and the audit mirror never is: one bucket cannot be both.
+  if (plan.auditBucket === plan.vaultBucket) throw new ValidationError(`invalid plan: the audit bucket and the vault bucket are both ${plan.vaultBucket}`);
   const tables = new Map<string, string>();
   const prefixes: { bucket: string; prefix: string; component: string }[] = [];
   for (const c of plan.components) {
@@ -173,6 +238,7 @@ function checkSourcesDisjoint(plan: z.infer<typeof planSchema>): void {
         continue;
       }
       if (source.bucketName === plan.vaultBucket) throw new ValidationError(`invalid plan: component "${c.name}" reads the vault bucket ${source.bucketName}`);
+      if (source.bucketName === plan.auditBucket) throw new ValidationError(`invalid plan: component "${c.name}" reads the audit bucket ${source.bucketName}`);
       if (source.prefix !== '' && !source.prefix.endsWith('/')) {
         throw new ValidationError(`invalid plan: prefix "${source.prefix}" of "${c.name}" must end with "/" (or be empty for the whole bucket)`);
       }

@@ -16,6 +16,7 @@ export async function localAdminSessions(runtime: LocalRuntime, options: { sessi
   const key = await loadSecretFile(sessionKeyPath(runtime), { bytes: 32, create: true, what: 'session key', missing: 'no session key' });
   return new AdminSessions({
     admins: runtime.admins,
+    gate: runtime.services.gate,
     clock: runtime.clock,
     key,
     revocations: new DynamoSessionRevocations(runtime.systemTable),

@@ -1,15 +1,13 @@
 /**
- * `init`: creates the local environment (system table, vault bucket, master key) and the first
+ * `init`: creates the local environment (system table, vault and audit buckets, master key) and the first
  * administrator; with `demo`, the four WING tables and the document bucket, deterministic demo
  * data and a backdated history of one verified recovery point a day for the past eight days, the
  * data changing a little each day and once more since the newest point, so that every rollback
  * command has something to act on. It is idempotent: what exists is kept.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateTotpSecret, hashPassword, type AdminRecord } from '../core/credentials.js';
-import { ValidationError } from '../core/errors.js';
+import { enrolAdministrator } from '../core/admin-enrolment.js';
 import { defaultResourceNames } from '../core/plan.js';
 import type { RecoveryPointRecord } from '../core/catalog.js';
 import { createBucket, createDemoTables, loadDemoData, mutateDemoData } from './demo/demo-loader.js';
@@ -60,35 +58,23 @@ export async function bootstrapAdmin(runtime: LocalRuntime, env: NodeJS.ProcessE
   const existing = await runtime.admins.list();
   const first = existing[0];
   if (first) return { username: first.username, created: false };
-  const username = env.WING_ADMIN_USERNAME ?? 'admin';
-  if (!/^[a-zA-Z0-9._-]{1,64}$/.test(username)) throw new ValidationError('WING_ADMIN_USERNAME may hold letters, digits, dot, dash and underscore');
-  const password = env.WING_ADMIN_PASSWORD ?? randomBytes(18).toString('base64url');
-  const totpSecret = env.WING_ADMIN_TOTP_SECRET ?? generateTotpSecret();
-  if (!/^[A-Z2-7]{16,}=*$/.test(totpSecret)) throw new ValidationError('WING_ADMIN_TOTP_SECRET must be base32 (A-Z, 2-7), at least 16 characters');
-  const admin: AdminRecord = {
-    username,
-    passwordHash: await hashPassword(password),
-    totpSecret,
-    level: 'admin',
-    createdAt: runtime.clock.now().toISOString(),
-    disabled: false,
-    lastTotpStep: 0,
-  };
-  await runtime.admins.put(admin);
+  const enrolment = await enrolAdministrator({ username: env.WING_ADMIN_USERNAME ?? 'admin', level: 'admin', password: env.WING_ADMIN_PASSWORD, totpSecret: env.WING_ADMIN_TOTP_SECRET }, runtime.clock.now());
+  await runtime.admins.put(enrolment.record);
   return {
-    username,
+    username: enrolment.record.username,
     created: true,
-    ...(env.WING_ADMIN_PASSWORD === undefined ? { generatedPassword: password } : {}),
-    ...(env.WING_ADMIN_TOTP_SECRET === undefined ? { generatedTotpSecret: totpSecret } : {}),
+    ...(enrolment.generatedPassword !== undefined ? { generatedPassword: enrolment.generatedPassword } : {}),
+    ...(enrolment.generatedTotpSecret !== undefined ? { generatedTotpSecret: enrolment.generatedTotpSecret } : {}),
   };
 }
 
 export async function initLocal(runtime: LocalRuntime, options: InitOptions): Promise<InitResult> {
   const step = options.onStep ?? (() => undefined);
   const env = options.env ?? process.env;
-  step('creating the system table and the vault bucket');
+  step('creating the system table, the vault bucket and the audit bucket');
   await runtime.systemTable.ensure();
   await createBucket(runtime.s3, runtime.plan.vaultBucket);
+  await createBucket(runtime.s3, runtime.plan.auditBucket);
   const admin = await bootstrapAdmin(runtime, env);
   const marker = (await readInitMarker(runtime.home)) ?? { initializedAt: runtime.clock.now().toISOString(), demo: null };
   let demo: InitResult['demo'] = null;

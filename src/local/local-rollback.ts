@@ -18,5 +18,5 @@ export function localRollbackOperations(runtime: LocalRuntime, options: LocalRol
     ...(options.taskBudgetMs !== undefined ? { taskBudgetMs: options.taskBudgetMs } : {}),
     ...(options.fault ? { fault: options.fault } : {}),
   });
-  return new RollbackOperations({ services, admins: runtime.admins, executor });
+  return new RollbackOperations({ services, executor });
 }

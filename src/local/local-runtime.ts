@@ -80,11 +80,12 @@ async function bucketHoldsObjects(s3: S3Client, bucket: string): Promise<boolean
 }
 
 export function masterKeyPath(paths: StatePaths): string {
-  return join(paths.keys, 'master.key');
+  return paths.masterKey;
 }
 
 export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const home = resolveWingHome(options.home);
+  // Refuses a folder or key that others can open before any service starts.
   const paths = await ensureStateFolder(home);
   const plan = options.plan ?? (await loadLocalPlan(home));
   const keyExists = await stat(masterKeyPath(paths)).then(
@@ -121,6 +122,8 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     log: new FileRollbackLog(paths.logs),
     clock,
     isOwnerAlive: (owner) => isProcessAlive(owner.pid),
+    // s3rver has no Object Lock.
+    auditObjectLock: false,
   });
   return {
     home,
@@ -134,7 +137,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     systemTable: services.systemTable,
     catalog: services.catalog,
     lock: services.lock,
-    admins: new DynamoAdminStore(services.systemTable),
+    admins: services.admins,
     vaultStore,
     keys,
     backups: services.backups,

@@ -2,11 +2,15 @@
  * The local state folder (`WING_HOME`): where it is, its layout, and how files in it are written.
  *
  * Locally, access to this folder is the authority (CONTRACT.md), so the folder is 0700 and every
- * file in it 0600.
+ * file in it 0600. A folder or key that others can open is refused, never silently tightened:
+ * others may already have read the key, and an operator has to know that.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { assertSecretFileMode } from '../adapters/secret-file.js';
+import { ValidationError } from '../core/errors.js';
 
 /** Permission bits of the state folder and every folder below it. */
 export const FOLDER_MODE = 0o700;
@@ -25,6 +29,8 @@ export interface StatePaths {
   /** Notification outbox, one JSON object a line. */
   readonly notifications: string;
   readonly keys: string;
+  /** The local master key (see local-key-service.ts). */
+  readonly masterKey: string;
   readonly logs: string;
   readonly dynamodbData: string;
   readonly s3Data: string;
@@ -57,21 +63,67 @@ export function statePaths(home: string): StatePaths {
     endpoints: join(root, 'endpoints.json'),
     notifications: join(root, 'notifications.jsonl'),
     keys: join(root, 'keys'),
+    masterKey: join(root, 'keys', 'master.key'),
     logs: join(root, 'logs'),
     dynamodbData: join(root, 'data', 'dynamodb'),
     s3Data: join(root, 'data', 's3'),
   };
 }
 
+/** The folders of the state folder, the state folder first. */
+function stateFolders(paths: StatePaths): string[] {
+  return [paths.home, join(paths.home, 'data'), paths.dynamodbData, paths.s3Data, paths.logs, paths.keys];
+}
+
+function statIfExists(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Refuses a state folder that others can open: any of its folders with a group or other
+ * permission bit, or a key file (the master key above all) that others can read. One line names
+ * the path, its mode and the `chmod` that fixes it. What does not exist yet passes (init creates
+ * it 0700). Synchronous and cheap, so every command runs it before anything starts.
+ */
+export function assertStateFolderPrivate(home: string): void {
+  const paths = statePaths(home);
+  for (const folder of stateFolders(paths)) {
+    const info = statIfExists(folder);
+    if (info && (info.mode & 0o077) !== 0) {
+      throw new ValidationError(`state folder ${folder} is open to others (mode ${(info.mode & 0o777).toString(8)}): run chmod 700 ${folder}`);
+    }
+  }
+  const master = statIfExists(paths.masterKey);
+  if (master) assertSecretFileMode(paths.masterKey, master.mode, 'master key');
+  let names: string[] = [];
+  try {
+    names = readdirSync(paths.keys);
+  } catch {
+    // No keys folder yet.
+  }
+  for (const name of names) {
+    const path = join(paths.keys, name);
+    const info = path === paths.masterKey ? undefined : statIfExists(path);
+    if (info?.isFile()) assertSecretFileMode(path, info.mode, 'key file');
+  }
+}
+
 /**
  * Creates the state folder and its subfolders (`data/dynamodb`, `data/s3`, `logs`, `keys`) with
- * mode 0700 and returns its layout. Existing folders are tightened to 0700 too, because `mkdir`'s
- * mode is filtered by the umask and does not touch folders that already exist.
+ * mode 0700 and returns its layout. Existing ones that others can open are refused (see
+ * {@link assertStateFolderPrivate}); new ones are chmod'ed after `mkdir`, whose mode the umask
+ * filters.
  */
 export async function ensureStateFolder(home: string): Promise<StatePaths> {
   const paths = statePaths(home);
-  const folders = [paths.home, join(paths.home, 'data'), paths.dynamodbData, paths.s3Data, paths.logs, paths.keys];
-  for (const folder of folders) {
+  assertStateFolderPrivate(home);
+  for (const folder of stateFolders(paths)) {
+    if (statIfExists(folder)) continue;
     await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
     await chmod(folder, FOLDER_MODE);
   }

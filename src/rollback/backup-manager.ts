@@ -26,9 +26,11 @@ import { componentByName, restoreOrder, type ComponentPlan, type Plan } from '..
 import type { Clock } from '../core/ports.js';
 import { decideRetention, type RetentionDecision } from '../core/retention.js';
 import { withLock, type RollbackLock } from '../core/rollback-lock.js';
+import { keepingSanitizedFields, sanitizedStream } from '../core/sanitization.js';
 import { SnapshotReader } from '../core/snapshot/snapshot-reader.js';
 import {
   SnapshotRestorer,
+  type RecordReconciler,
   type RestoreCheckpoint,
   type RestoreMode,
   type RestoreProgress,
@@ -391,7 +393,8 @@ export class BackupManager {
       type: parent ? options.type : 'full',
       recoveryPointId: options.recoveryPointId,
       parent,
-      streams,
+      // The vault never holds what the component's rules sanitize, in any kind of snapshot.
+      streams: streams.map((s) => sanitizedStream(s, component.sanitize)),
       labels: options.labels,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -617,7 +620,7 @@ export class BackupManager {
 
   /**
    * What restoring a point would do, component by component, changing nothing: records to write,
-   * to delete, unchanged (auth with its reconciliation applied).
+   * to delete, unchanged (with the component's reconciliation and sanitization rules applied).
    */
   async planRestore(recoveryPointId: string): Promise<{ component: string; write: number; delete: number; unchanged: number }[]> {
     const point = await this.getRecoveryPoint(recoveryPointId);
@@ -629,7 +632,7 @@ export class BackupManager {
       if (!ref) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${component.name}`);
       const summary = await reader.readSummary(component.name, ref.snapshotId);
       const live = await this.deps.sources.streams(component);
-      const reconcile = semanticsOf(component.kind)?.reconcileItem;
+      const reconcile = this.reconcilerOf(component);
       const counts = { component: component.name, write: 0, delete: 0, unchanged: 0 };
       for (const stream of summary.streams) {
         const target = this.matchTarget(live, stream.source.name, component.name);
@@ -675,7 +678,7 @@ export class BackupManager {
     const restorer = new SnapshotRestorer(this.freshReader());
     const streams: RestoreStreamResult[] = [];
     const verification: StreamVerification[] = [];
-    const reconcile = semanticsOf(component.kind)?.reconcileItem;
+    const reconcile = this.reconcilerOf(component);
     for (const [i, stream] of summary.streams.entries()) {
       const target = this.matchTarget(live, stream.source.name, component.name);
       streams.push(
@@ -721,7 +724,8 @@ export class BackupManager {
       onProgress?: (component: string, p: RestoreProgress) => void;
       /**
        * false: restore the snapshot exactly, without the component's reconciliation (returning to
-       * a safety snapshot after a failed rollback must give back exactly what was there).
+       * a safety snapshot after a failed rollback must give back exactly what was there). Sanitized
+       * fields keep their live values either way: no snapshot holds them.
        */
       reconcile?: boolean;
     },
@@ -730,7 +734,7 @@ export class BackupManager {
     const summary = await this.reader.readSummary(component.name, snapshotId);
     const live = await this.deps.sources.streams(component);
     const restorer = new SnapshotRestorer(this.freshReader());
-    const reconcile = options.reconcile === false ? undefined : semanticsOf(component.kind)?.reconcileItem;
+    const reconcile = this.reconcilerOf(component, options.reconcile !== false);
     const c = options.resume ?? { stream: 0, expectedDigests: [], written: 0, deleted: 0, unchanged: 0, restoreMs: 0, runs: 0 };
     let next: RestoreContinuation = { ...c, runs: c.runs + 1 };
     for (let i = c.stream; i < summary.streams.length; i++) {
@@ -771,6 +775,15 @@ export class BackupManager {
       out.push(await restorer.verifyStream(stream, this.matchTarget(live, stream.source.name, component.name), expectedDigests[i] ?? stream.contentDigest));
     }
     return out;
+  }
+
+  /**
+   * How a restore decides each DynamoDB item of a component: its sanitized fields keep their live
+   * values, then its own reconciliation (auth's) applies unless `ownReconciliation` is false.
+   * Undefined when neither applies: the snapshot is copied as it is.
+   */
+  private reconcilerOf(component: ComponentPlan, ownReconciliation = true): RecordReconciler | undefined {
+    return keepingSanitizedFields(component.sanitize, ownReconciliation ? semanticsOf(component.kind)?.reconcileItem : undefined);
   }
 
   /** A full restore's progress, kept in the catalog so that a rerun after a crash resumes there. */

@@ -7,8 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { newId, type RecoveryPointRecord } from '../core/catalog.js';
-import { CredentialCheck, type AdminStore, type Credentials } from '../core/credentials.js';
-import { asError, ConflictError, NotFoundError, ValidationError, WingError } from '../core/errors.js';
+import type { AdminLevel, Credentials } from '../core/credentials.js';
+import { asError, ConflictError, NotFoundError, refusalDetail, ValidationError, WingError } from '../core/errors.js';
+import { LOCAL_ORIGIN, type RequestOrigin } from '../core/network-policy.js';
 import { EVENT_VERSION } from '../core/events.js';
 import { restoreOrder } from '../core/plan.js';
 import type { RollbackMode } from '../core/rollback-commands.js';
@@ -31,6 +32,14 @@ export interface RollbackRequest extends Partial<Credentials> {
   readonly expectRecoveryPointId?: string;
   /** Where the request came from (an address, `cli`), for the audit trail. */
   readonly source?: string;
+  /** The caller's address and country, for the allowlist and the limits (default: this machine). */
+  readonly origin?: RequestOrigin;
+}
+
+/** How a caller reached an operation: for the audit trail (`source`) and the network rules (`origin`). */
+export interface RequestContext {
+  readonly source?: string;
+  readonly origin?: RequestOrigin;
 }
 
 /** CONTRACT.md: `{ success, rollbackId, recoveryPointId, phase, message, error? }`. */
@@ -80,7 +89,6 @@ export interface RollbackExecutor {
 
 export interface RollbackSystemDeps {
   readonly services: RollbackServices;
-  readonly admins: AdminStore;
   readonly executor: RollbackExecutor;
 }
 
@@ -100,17 +108,30 @@ export class RollbackOperations {
     return this.deps.services;
   }
 
-  /** Password + single-use TOTP of an administrator; returns the username. */
-  async authenticate(request: Partial<Credentials> & { source?: string }): Promise<string> {
+  /**
+   * The checks of a † operation up to the password and single-use TOTP of an administrator
+   * (address, lockout, credentials, level; CONTRACT.md's order); returns the username.
+   */
+  async authenticate(request: Partial<Credentials> & RequestContext): Promise<string> {
     const credentials: Credentials = {
       username: required(request.username, 'the administrator username (--username or WING_USERNAME)'),
       password: required(request.password, 'the password (WING_PASSWORD or the prompt)'),
       totp: required(request.totp, 'the authentication code (--totp or WING_TOTP)'),
     };
     return this.audited(credentials.username, 'authenticate', request.source, () => 'password and authentication code', async () => {
-      const admin = await new CredentialCheck(this.deps.admins, this.deps.services.clock).verify(credentials);
+      const admin = await this.deps.services.gate.signIn(credentials, request.origin ?? LOCAL_ORIGIN, 'admin');
       return admin.username;
     }, 'succeeded');
+  }
+
+  /**
+   * A change by a signed-in caller of any level (an operator's backup): refused in recovery mode,
+   * and in safe mode unless the caller is an administrator (exit 6), the refusal audited.
+   */
+  assertMayChange(actor: string, level: AdminLevel, action: string, context: RequestContext = {}): Promise<void> {
+    return this.refusalsAudited(actor, action, context.source, async () => {
+      assertModeAllows(await this.deps.services.modes.get(), 'change', { administrator: level === 'admin' });
+    });
   }
 
   /**
@@ -132,7 +153,7 @@ export class RollbackOperations {
       return await fn();
     } catch (err) {
       // A refusal that cannot be recorded is still a refusal: the caller learns the first error.
-      await this.deps.services.audit.append({ actor, action, outcome: 'refused', detail: asError(err).message, source: source ?? 'unknown' }).catch(() => undefined);
+      await this.deps.services.audit.append({ actor, action, outcome: 'refused', detail: refusalDetail(err), source: source ?? 'unknown' }).catch(() => undefined);
       throw err;
     }
   }
@@ -161,6 +182,8 @@ export class RollbackOperations {
     const choice = validatedChoice(request);
     const mode: string = request.mode ?? 'differential';
     if (mode !== 'differential' && mode !== 'full') throw new ValidationError(`mode must be differential or full, not ${mode}`);
+    // The contract's order: the start limit (authenticated starts only) before the mode.
+    await this.deps.services.gate.takeRollbackStart(initiator, request.origin ?? LOCAL_ORIGIN);
     await this.assertCanStart('rollback');
     const point = await this.deps.services.backups.choosePoint(choice);
     if (request.expectRecoveryPointId !== undefined && request.expectRecoveryPointId !== point.recoveryPointId) {
@@ -179,11 +202,11 @@ export class RollbackOperations {
   }
 
   /** Undoes the latest rollback from its safety snapshots (auth reconciled as of now). */
-  async undo(request: Partial<Credentials> & { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
+  async undo(request: Partial<Credentials> & RequestContext & { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
     return this.startUndo(await this.authenticate(request), request);
   }
 
-  startUndo(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean; source?: string }): Promise<RollbackResult> {
+  startUndo(initiator: string, request: RequestContext & { rollbackId?: string; reason?: string; wait?: boolean }): Promise<RollbackResult> {
     return this.refusalsAudited(initiator, 'rollback.undo', request.source, () => this.startUndoOf(initiator, request));
   }
 
@@ -415,7 +438,7 @@ export class RollbackOperations {
    * that had started changing data to its safety snapshots, records it Failed, releases its lock,
    * leaves recovery mode, and drops dead backup leases.
    */
-  async cleanup(request: Partial<Credentials> & { reason?: string; source?: string }): Promise<{ actions: string[]; rollbackId: string | null }> {
+  async cleanup(request: Partial<Credentials> & RequestContext & { reason?: string }): Promise<{ actions: string[]; rollbackId: string | null }> {
     const initiator = await this.authenticate(request);
     return this.cleanupAs(initiator, request);
   }

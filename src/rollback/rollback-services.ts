@@ -5,13 +5,18 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AwsComponentSources } from '../adapters/component-sources.js';
+import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
 import { DynamoAuditTrail } from '../adapters/dynamodb-audit-trail.js';
+import { MirroredAuditTrail } from '../adapters/mirrored-audit-trail.js';
+import { S3AuditMirror } from '../adapters/s3-audit-mirror.js';
 import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
 import { DynamoRollbackJournal } from '../adapters/dynamodb-rollback-journal.js';
+import { DynamoRateLimitStore } from '../adapters/dynamodb-rate-limits.js';
 import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
 import { DynamoSystemModeStore } from '../adapters/dynamodb-system-mode.js';
 import { SystemTable } from '../adapters/system-table.js';
 import { ZstdCompressor } from '../adapters/zstd-compressor.js';
+import { AccessGate } from '../core/access-gate.js';
 import type { EventPublisher } from '../core/events.js';
 import type { Plan } from '../core/plan.js';
 import type { Clock, KeyService, ObjectStore } from '../core/ports.js';
@@ -30,6 +35,10 @@ export interface RollbackServicesDeps {
   readonly log: RollbackLog;
   readonly clock: Clock;
   readonly isOwnerAlive?: (owner: RunOwner) => boolean;
+  /** The audit bucket has Object Lock (always on AWS; s3rver has none): each record's copy is locked. */
+  readonly auditObjectLock: boolean;
+  /** On AWS behind CloudFront: refuse administrative requests without a viewer country. */
+  readonly countryRequired?: boolean;
 }
 
 export type RollbackServices = ReturnType<typeof rollbackServices>;
@@ -52,7 +61,14 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     modes,
     ...(deps.isOwnerAlive ? { isOwnerAlive: deps.isOwnerAlive } : {}),
   });
-  const audit = new DynamoAuditTrail(systemTable, deps.clock);
+  // The table numbers and chains the records; the audit bucket keeps a copy of each (src/core/audit-mirror.ts).
+  const audit = new MirroredAuditTrail(
+    new DynamoAuditTrail(systemTable, deps.clock),
+    new S3AuditMirror(deps.s3, deps.plan.auditBucket, deps.auditObjectLock ? { objectLockDays: deps.plan.auditRetentionDays } : {}),
+  );
+  const admins = new DynamoAdminStore(systemTable);
+  const limits = new DynamoRateLimitStore(systemTable);
+  const gate = new AccessGate({ security: deps.plan.security, admins, limits, clock: deps.clock, countryRequired: deps.countryRequired ?? false });
   const health = new HealthMonitor({ plan: deps.plan, sources, clock: deps.clock });
   const steps = new RollbackSteps({
     plan: deps.plan,
@@ -66,5 +82,5 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     clock: deps.clock,
     audit,
   });
-  return { systemTable, catalog, lock, journal, modes, sources, backups, health, audit, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
+  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, audit, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
 }

@@ -4,13 +4,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { generateTotpSecret, hashPassword, TOTP_STEP_SECONDS, totpCode, type AdminLevel } from '../../src/core/credentials.js';
+import { defaultPlanInput } from '../../src/core/plan.js';
 import { openLocalRuntime } from '../../src/local/local-runtime.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -176,10 +177,24 @@ export async function runWing(args: readonly string[], env: NodeJS.ProcessEnv, o
   }
 }
 
-/** A fresh state folder `<tmp>/<prefix>XXXX/home` for one CLI test file (not created: init does). */
-export async function newStateFolder(prefix: string): Promise<string> {
+/**
+ * A fresh state folder `<tmp>/<prefix>XXXX/home` for one CLI test file. Its plan is the default
+ * one with room for many rollbacks an hour (a test file runs more than the default 3); `plan:
+ * 'default'` leaves the folder to `init` and the default plan, as a new user gets it.
+ */
+export async function newStateFolder(prefix: string, options: { plan?: 'default' | 'test' } = {}): Promise<string> {
   ensureCliBuilt();
-  return join(await mkdtemp(join(tmpdir(), prefix)), 'home');
+  const home = join(await mkdtemp(join(tmpdir(), prefix)), 'home');
+  if (options.plan !== 'default') {
+    await mkdir(home, { mode: 0o700 });
+    await writeFile(join(home, 'plan.json'), JSON.stringify(testPlanInput(), null, 2), { mode: 0o600 });
+  }
+  return home;
+}
+
+/** The default plan with the start limit raised for test files that run many rollbacks. */
+export function testPlanInput(security: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...defaultPlanInput(), security: { rollbackStartsPerHour: 100, ...security } };
 }
 
 /**

@@ -1,19 +1,22 @@
 /**
- * `health:check` and `audit:list` through the built CLI on one demo state folder (CONTRACT.md,
- * "CLI"): the fresh demo is healthy; bad input exits 2 with one line; a fault the component checks
- * detect (a squadron listing a missing agent) makes the platform degraded (exit 1), an unreadable
- * table makes it critical; the audit trail lists its records newest first, `--limit` bounded.
+ * `health:check`, `audit:list`, `audit:verify` and `audit:report` through the built CLI on one demo
+ * state folder (CONTRACT.md, "CLI"): the fresh demo is healthy; bad input exits 2 with one line; a
+ * fault the component checks detect (a squadron listing a missing agent) makes the platform
+ * degraded (exit 1), an unreadable table makes it critical; the audit trail lists its records
+ * newest first, `--limit` bounded, and tampering with either copy (table, audit bucket) exits 5.
  *
  * The tests share the state folder and run in order: the faults come last. Faults and audit
  * records are written in-process through a temporary owner (`openLocalRuntime`), as an operator
  * with access to the state folder could.
  */
 import { DeleteItemCommand, DeleteTableCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultResourceNames } from '../../src/core/plan.js';
 import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
 import {
+  ADMIN,
   ADMIN_ENV,
   cliEnv,
   describeRun,
@@ -69,6 +72,17 @@ const auditRecordSchema = z.strictObject({
   detail: z.string(),
 });
 const auditListSchema = z.strictObject({ success: z.literal(true), records: z.array(auditRecordSchema) });
+const auditReportSchema = z.strictObject({
+  success: z.literal(true),
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  backups: z.array(z.object({ recoveryPointId: z.string(), createdAt: z.iso.datetime(), status: z.string(), verifiedAt: z.string().nullable() })),
+  verifications: z.array(z.object({ recoveryPointId: z.string(), verifiedAt: z.iso.datetime() })),
+  drills: z.array(z.unknown()),
+  rollbacks: z.array(z.object({ rollbackId: z.string(), command: z.string(), initiator: z.string(), reason: z.string(), phase: z.string() })),
+  refusals: z.array(z.object({ seq: z.number(), time: z.iso.datetime(), actor: z.string(), action: z.string(), detail: z.string(), source: z.string().nullable() })),
+  auditChain: z.strictObject({ ok: z.boolean(), records: z.number(), problems: z.array(z.unknown()) }),
+});
 
 /** A failed `health:check --json`: exit 1, the report beside the error, one `wing:` line last. */
 function expectUnhealthy(r: RunResult): z.infer<typeof unhealthySchema> {
@@ -145,6 +159,22 @@ describe('health:check and audit:list', { timeout: 150_000 }, () => {
       expect(message).toContain('--limit');
     });
 
+    it('audit:report over the demo history: its backups and a refused rollback, in JSON and Markdown', async () => {
+      const refused = await runWing(['rollback:quick', '--json'], cliEnv(home, { WING_USERNAME: ADMIN.username, WING_PASSWORD: ADMIN.password, WING_TOTP: '000000' }), { timeoutMs: 60_000 });
+      expectOneErrorLine(refused, 3, { json: true, onlyLine: false });
+      const from = new Date(Date.now() - 9 * 86_400_000).toISOString().slice(0, 10);
+      const report = expectJsonSuccess(await wing(['audit:report', `--from=${from}`, '--json']), auditReportSchema);
+      expect(report.backups.length).toBeGreaterThanOrEqual(8);
+      expect(report.backups.every((b) => b.status === 'Completed' && b.verifiedAt !== null)).toBe(true);
+      expect(report.verifications.length).toBeGreaterThanOrEqual(8);
+      expect(report.refusals.at(-1)).toMatchObject({ actor: ADMIN.username });
+      expect(report.auditChain).toMatchObject({ ok: true, problems: [] });
+      const markdown = await wing(['audit:report', `--from=${from}`]);
+      expect(markdown.code, describeRun(markdown)).toBe(0);
+      for (const heading of ['## Backups', '## Verifications', '## Drills', '## Rollbacks and undos', '## Refusals', '## Audit trail']) expect(markdown.stdout).toContain(`\n${heading}\n`);
+      expect(markdown.stdout).toContain('No drills recorded in the period.');
+    });
+
     it('an unknown flag is bad usage (exit 2), one line', async () => {
       for (const command of ['health:check', 'audit:list']) {
         const r = await wing([command, '--bogus', '--json']);
@@ -200,6 +230,22 @@ describe('health:check and audit:list', { timeout: 150_000 }, () => {
       expect(expectOneErrorLine(removed, 5, { json: true, extraJsonFields: true })).toContain(`record ${String(second.seq + 1)} removed`);
       // Put back as it was, the chain verifies again.
       await withRuntime((runtime) => runtime.dynamo.send(new PutItemCommand({ TableName: 'wing-rollback-system', Item: original })));
+      expect((await wing(['audit:verify'])).code).toBe(0);
+    });
+
+    it('audit:verify exits 5 naming a record deleted from the audit bucket, the table being intact', async () => {
+      const [newest] = expectJsonSuccess(await wing(['audit:list', '--json', '--limit=1']), auditListSchema).records;
+      if (!newest) throw new Error('no records');
+      const seq = newest.seq - 1;
+      const object = { Bucket: 'wing-rollback-audit', Key: `audit/${String(seq).padStart(12, '0')}.json` };
+      const body = await withRuntime(async (runtime) => {
+        const out = await runtime.s3.send(new GetObjectCommand(object));
+        await runtime.s3.send(new DeleteObjectCommand(object));
+        return out.Body?.transformToString();
+      });
+      const r = await wing(['audit:verify', '--json']);
+      expect(expectOneErrorLine(r, 5, { json: true, extraJsonFields: true })).toContain(`record ${String(seq)} removed (in the audit bucket)`);
+      await withRuntime((runtime) => runtime.s3.send(new PutObjectCommand({ ...object, Body: body })));
       expect((await wing(['audit:verify'])).code).toBe(0);
     });
 

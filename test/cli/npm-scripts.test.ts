@@ -32,6 +32,9 @@ const CONTRACT_SCRIPTS = [
   'system:safe-mode',
   'audit:list',
   'audit:verify',
+  'audit:report',
+  'auth:reset-admin',
+  'keys:export',
 ] as const;
 
 let home = '';

@@ -138,7 +138,7 @@ describe('rollback commands', { timeout: 240_000 }, () => {
     const used = await wing(['rollback:cleanup', '--json'], env);
     expect(used.code, describeRun(used)).toBe(0);
     const replay = await wing(['rollback:quick', '--json'], env);
-    expect(expectOneErrorLine(replay, 3, { json: true, onlyLine: false })).toContain('already used');
+    expect(expectOneErrorLine(replay, 3, { json: true, onlyLine: false })).toContain('authentication refused');
     expect(await componentState()).toEqual(before);
   });
 

@@ -22,7 +22,7 @@ import type {
 import { routeGroups } from '../../src/api/route-groups.js';
 import type { AuditRecord } from '../../src/core/audit-trail.js';
 import { DEFAULT_SESSION_SECONDS, SESSION_ISSUER } from '../../src/core/admin-sessions.js';
-import { hashPassword, TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
+import { CREDENTIALS_REFUSED, hashPassword, TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
 import { ManualClock } from '../../src/core/ports.js';
 import { localAdminApiDeps } from '../../src/local/local-admin-api.js';
 import { localRollbackOperations } from '../../src/local/local-rollback.js';
@@ -207,14 +207,14 @@ describe('admin API route groups on the local emulators', () => {
     it('refuses a wrong password, a wrong code, an unknown user and a replayed code with 401, and audits each attempt', async () => {
       const before = await lastSeq();
       const good = credentials(ADMIN);
-      const generic = 'authentication refused: wrong username, password or authentication code';
+      const generic = CREDENTIALS_REFUSED;
 
       expectRefused(await call({ method: 'POST', path: '/api/sessions', body: { ...good, password: WRONG_PASSWORD } }), 401, generic);
       expectRefused(await call({ method: 'POST', path: '/api/sessions', body: { ...good, totp: wrongCode(ADMIN) } }), 401, generic);
       expectRefused(await call({ method: 'POST', path: '/api/sessions', body: { ...good, username: 'nobody' } }), 401, generic);
       // A refused attempt did not burn the code: it is accepted once, then it is a replay.
       expectStatus(await call({ method: 'POST', path: '/api/sessions', body: good }), 201);
-      expectRefused(await call({ method: 'POST', path: '/api/sessions', body: good }), 401, 'already used');
+      expectRefused(await call({ method: 'POST', path: '/api/sessions', body: good }), 401, generic);
 
       const records = await auditSince(before);
       expect(records.map((r) => [r.action, r.actor, r.outcome])).toEqual([
@@ -225,7 +225,7 @@ describe('admin API route groups on the local emulators', () => {
         ['session.signIn', 'admin', 'refused'],
       ]);
       expect(records.every((r) => r.source === TEST_SOURCE_IP)).toBe(true);
-      expect(records[4]?.detail).toContain('already used');
+      expect(records[4]?.detail).toContain('replayed');
 
       // An administrator sees them through the API too.
       const seen = (await auditViaApi()).filter((r) => r.seq > before && r.seq <= (records[4]?.seq ?? 0));

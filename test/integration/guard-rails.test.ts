@@ -79,7 +79,7 @@ describe('guard rails on DynamoDB Local', () => {
       const code = totpCode(SECRET, clock.now());
       await expect(check.verify({ username: 'admin', password: PASSWORD, totp: code })).resolves.toMatchObject({ username: 'admin' });
 
-      await expect(check.verify({ username: 'admin', password: PASSWORD, totp: code })).rejects.toThrow(/already used/);
+      await expect(check.verify({ username: 'admin', password: PASSWORD, totp: code })).rejects.toMatchObject({ auditDetail: 'authentication code replayed' });
       clock.advance(30_000);
       await expect(check.verify({ username: 'admin', password: PASSWORD, totp: totpCode(SECRET, clock.now()) })).resolves.toBeDefined();
     });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { encodeItem } from '../../src/core/canonical-item.js';
 import type { Clock } from '../../src/core/ports.js';
+import { defaultPlanInput, parsePlan, type Plan } from '../../src/core/plan.js';
 import { initLocal, type InitResult } from '../../src/local/local-init.js';
 import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
 import { startLocalServices, type RunningServices } from '../../src/local/local-services.js';
@@ -26,10 +27,15 @@ export interface LocalTestEnv {
   dispose(): Promise<void>;
 }
 
-export async function startLocalTestEnv(options: { demo?: boolean; scale?: number; clock?: Clock } = {}): Promise<LocalTestEnv> {
+/**
+ * `plan`: the default plan with room for many rollbacks an hour (a test file runs more than the
+ * default 3), unless the test gives its own.
+ */
+export async function startLocalTestEnv(options: { demo?: boolean; scale?: number; clock?: Clock; plan?: Plan } = {}): Promise<LocalTestEnv> {
   const home = await mkdtemp(join(tmpdir(), 'wing-test-'));
   const services = await startLocalServices({ home });
-  const runtime = await openLocalRuntime({ home, endpoints: services.endpoints, createKey: true, ...(options.clock ? { clock: options.clock } : {}) });
+  const plan = options.plan ?? parsePlan({ ...defaultPlanInput(), security: { rollbackStartsPerHour: 100 } });
+  const runtime = await openLocalRuntime({ home, plan, endpoints: services.endpoints, createKey: true, ...(options.clock ? { clock: options.clock } : {}) });
   const init = await initLocal(runtime, { demo: options.demo ?? true, scale: options.scale ?? 0.01, env: TEST_ADMIN });
   return {
     home,
@@ -39,7 +45,8 @@ export async function startLocalTestEnv(options: { demo?: boolean; scale?: numbe
     async dispose() {
       await runtime.close();
       await services.stop();
-      await rm(home, { recursive: true, force: true });
+      // A rollback's last log line may still be landing as the test ends.
+      await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

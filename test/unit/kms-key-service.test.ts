@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KmsKeyService } from '../../src/adapters/kms-key-service.js';
 import { IntegrityError } from '../../src/core/errors.js';
 import type { KeyContext } from '../../src/core/ports.js';
+import { KeyRing, openObject, SealedKind, sealObject } from '../../src/core/sealed-object.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const CONTEXT: KeyContext = { backupId: 'rp-20260101T000000000Z-abcd', component: 'vision-lake' };
@@ -136,5 +139,58 @@ describe('KmsKeyService.decryptDataKey', () => {
 
     // Act / Assert
     await expect(service().decryptDataKey(Buffer.from(WRAPPED), CONTEXT)).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+  });
+});
+
+describe('sealed objects under KMS', () => {
+  /** KMS as it behaves: a ciphertext blob decrypts only with the encryption context it was made with. */
+  function kmsThatChecksContext(): void {
+    const issued = new Map<string, { plaintext: Buffer; context: Record<string, string> | undefined }>();
+    kms.on(GenerateDataKeyCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
+      const plaintext = randomBytes(32);
+      const blob = randomBytes(48);
+      issued.set(blob.toString('base64'), { plaintext, context: input.EncryptionContext });
+      return { Plaintext: plaintext, CiphertextBlob: blob, KeyId: KEY_ARN };
+    });
+    kms.on(DecryptCommand).callsFake((input: { CiphertextBlob?: Uint8Array; EncryptionContext?: Record<string, string> }) => {
+      const found = issued.get(Buffer.from(input.CiphertextBlob ?? new Uint8Array()).toString('base64'));
+      if (!found || !isDeepStrictEqual(found.context, input.EncryptionContext)) {
+        throw Object.assign(new Error('InvalidCiphertextException'), { name: 'InvalidCiphertextException' });
+      }
+      return { Plaintext: found.plaintext, KeyId: KEY_ARN };
+    });
+  }
+
+  it('an object moved under another snapshot\'s context fails to open with an IntegrityError (exit 5); KMS was asked with that context', async () => {
+    // Arrange
+    kmsThatChecksContext();
+    const keys = service();
+    const dataKey = await keys.generateDataKey(CONTEXT);
+    const sealed = sealObject(SealedKind.Pack, 'p1', { ...dataKey, context: CONTEXT }, Buffer.from('content'));
+    const expected = { kind: SealedKind.Pack, id: 'p1', storeKey: 'components/vision-lake/packs/p1' };
+    const other: KeyContext = { backupId: 'snap-20260102T000000000Z-other', component: 'vision-lake' };
+    const headerLength = sealed.readUInt16BE(5);
+    const header = JSON.parse(sealed.subarray(7, 7 + headerLength).toString('utf8')) as Record<string, unknown>;
+    const edited = Buffer.from(JSON.stringify({ ...header, kc: other }), 'utf8');
+    const prefix = Buffer.from(sealed.subarray(0, 7));
+    prefix.writeUInt16BE(edited.length, 5);
+    const moved = Buffer.concat([prefix, edited, sealed.subarray(7 + headerLength)]);
+
+    // Act
+    const opened = await openObject(sealed, expected, new KeyRing(keys));
+    const refused = await openObject(moved, expected, new KeyRing(keys)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    // Assert
+    expect(opened.toString()).toBe('content');
+    expect(refused).toBeInstanceOf(IntegrityError);
+    expect((refused as IntegrityError).exitCode).toBe(5);
+    expect((refused as Error).message).toMatch(/data key does not unwrap/);
+    expect(kms.commandCalls(DecryptCommand).map((c) => c.args[0].input.EncryptionContext)).toEqual([
+      { backupId: CONTEXT.backupId, component: CONTEXT.component },
+      { backupId: other.backupId, component: other.component },
+    ]);
   });
 });

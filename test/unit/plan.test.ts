@@ -161,6 +161,26 @@ describe('an invalid plan is refused with one ValidationError', () => {
       components: [component('aa', [], { sources: [] })],
       message: /components\.0\.sources/,
     },
+    {
+      case: 'a sanitization rule on a key attribute names the component and the key',
+      components: [component('aa', [], { sanitize: [{ field: 'sk', action: 'mask' }] })],
+      message: /^invalid plan: component "aa" cannot sanitize the key attribute "sk"$/,
+    },
+    {
+      case: 'two sanitization rules for one field name the field',
+      components: [component('aa', [], { sanitize: [{ field: 'email', action: 'hash' }, { field: 'email', action: 'omit' }] })],
+      message: /^invalid plan: component "aa" has more than one sanitization rule for "email"$/,
+    },
+    {
+      case: 'sanitization rules on a component with only S3 sources are refused',
+      components: [component('aa', [], { sources: [{ type: 's3', bucketName: 'docs-bucket' }], sanitize: [{ field: 'email', action: 'omit' }] })],
+      message: /^invalid plan: component "aa" has sanitization rules but no DynamoDB source/,
+    },
+    {
+      case: 'an unknown sanitization action is refused at its path',
+      components: [component('aa', [], { sanitize: [{ field: 'email', action: 'encrypt' }] })],
+      message: /components\.0\.sanitize\.0\.action/,
+    },
   ])('$case', ({ components, message }) => {
     // Act
     const err = errorOf(() => parsePlan(planOf(...components)));
@@ -169,6 +189,15 @@ describe('an invalid plan is refused with one ValidationError', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).exitCode).toBe(2);
     expect((err as ValidationError).message).toMatch(message);
+  });
+
+  it('accepts sanitization rules on a component with a DynamoDB source; the default plan has none', () => {
+    // Act
+    const plan = parsePlan(planOf(component('aa', [], { sanitize: [{ field: 'ssn', action: 'omit' }, { field: 'email', action: 'hash' }] })));
+
+    // Assert
+    expect(plan.components[0]?.sanitize).toEqual([{ field: 'ssn', action: 'omit' }, { field: 'email', action: 'hash' }]);
+    expect(defaultPlan().components.flatMap((c) => c.sanitize)).toEqual([]);
   });
 
   it('refuses a plan without components', () => {
@@ -227,6 +256,7 @@ describe('sources of the plan do not overlap', () => {
     { name: 'a table of another component', sources: [{ type: 'dynamodb', tableName: 'wing-auth' }], message: /both "auth" and "extra"/ },
     { name: "the rollback system's own table", sources: [{ type: 'dynamodb', tableName: 'wing-rollback-system' }], message: /own table/ },
     { name: 'the vault bucket', sources: [{ type: 's3', bucketName: 'wing-rollback-vault', prefix: '' }], message: /vault bucket/ },
+    { name: 'the audit bucket', sources: [{ type: 's3', bucketName: 'wing-rollback-audit', prefix: '' }], message: /audit bucket/ },
     { name: 'a prefix inside a bucket another component takes whole', sources: [{ type: 's3', bucketName: 'wing-vision-lake-documents', prefix: 'docs/' }], message: /overlaps/ },
     { name: 'a prefix without its trailing slash', sources: [{ type: 's3', bucketName: 'other-bucket', prefix: 'docs' }], message: /must end with/ },
   ])('refuses $name', ({ sources, message }) => {

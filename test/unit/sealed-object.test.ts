@@ -256,3 +256,51 @@ describe('summary MAC key', () => {
     expect(hmacHex(macKey, 'body')).not.toBe(hmacHex(summaryMacKey(randomBytes(32)), 'body'));
   });
 });
+
+/** The object with its header edited (and the header length fixed), as someone moving it would. */
+function withHeader(sealed: Buffer, edit: (header: Record<string, unknown>) => Record<string, unknown>): Buffer {
+  const headerLength = sealed.readUInt16BE(5);
+  const header = JSON.parse(sealed.subarray(7, 7 + headerLength).toString('utf8')) as Record<string, unknown>;
+  const edited = Buffer.from(JSON.stringify(edit(header)), 'utf8');
+  const prefix = Buffer.from(sealed.subarray(0, 7));
+  prefix.writeUInt16BE(edited.length, 5);
+  return Buffer.concat([prefix, edited, sealed.subarray(7 + headerLength)]);
+}
+
+describe('the encryption context binds a sealed object to its snapshot', () => {
+  const OTHER: KeyContext = { backupId: 'snap-20260102T000000000Z-other', component: 'agents' };
+
+  it.each([
+    { case: "claims the other snapshot's context", edit: (h: Record<string, unknown>, other: SnapshotKey) => ({ ...h, kc: other.context }), message: /data key does not unwrap/ },
+    { case: "carries the other snapshot's wrapped key", edit: (h: Record<string, unknown>, other: SnapshotKey) => ({ ...h, wk: other.wrapped.toString('base64') }), message: /data key does not unwrap/ },
+    {
+      case: "carries the other snapshot's wrapped key and context",
+      edit: (h: Record<string, unknown>, other: SnapshotKey) => ({ ...h, kc: other.context, wk: other.wrapped.toString('base64') }),
+      message: /authentication failed/,
+    },
+  ])('an object moved under another snapshot that $case does not open: IntegrityError, exit 5', async ({ edit, message }) => {
+    // Arrange
+    const other = await newSnapshotKey(keys, OTHER);
+    const moved = withHeader(sealObject(SealedKind.Pack, OBJECT_ID, snapshotKey, Buffer.from('content')), (h) => edit(h, other));
+
+    // Act
+    const err = await openError(moved, { kind: SealedKind.Pack, id: OBJECT_ID, storeKey: STORE_KEY }, new KeyRing(keys));
+
+    // Assert
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as IntegrityError).exitCode).toBe(5);
+    expect((err as IntegrityError).objectKey).toBe(STORE_KEY);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('the header edit alone is what fails: the same object, header rewritten unchanged, still opens', async () => {
+    // Arrange
+    const sealed = sealObject(SealedKind.Pack, OBJECT_ID, snapshotKey, Buffer.from('content'));
+
+    // Act
+    const opened = await openObject(withHeader(sealed, (h) => h), { kind: SealedKind.Pack, id: OBJECT_ID, storeKey: STORE_KEY }, new KeyRing(keys));
+
+    // Assert
+    expect(opened.toString()).toBe('content');
+  });
+});

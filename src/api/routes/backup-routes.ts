@@ -32,6 +32,8 @@ export const backupRoutes: RouteGroup = {
         const request = parseBody(event, createBackupRequest);
         const backups = deps.operations.services.backups;
         const detail = request.component ? `component ${request.component}` : 'recovery point';
+        // Safe mode leaves changes to administrators; recovery mode to the rollback (exit 6 / 409).
+        await deps.operations.assertMayChange(caller.username, caller.level, 'backup.create', { source: sourceOf(event) });
         try {
           if (request.component !== undefined) {
             componentByName(deps.operations.services.plan, request.component);

@@ -58,6 +58,7 @@ export const rollbackRoutes: RouteGroup = {
           command: request.command,
           wait: false,
           source: who.source,
+          origin: who.origin,
           ...(request.expectRecoveryPointId !== undefined ? { expectRecoveryPointId: request.expectRecoveryPointId } : {}),
         });
         return ok(started(result), 202);
@@ -131,6 +132,7 @@ export const rollbackRoutes: RouteGroup = {
           ...(request.reason ? { reason: request.reason } : {}),
           wait: false,
           source: who.source,
+          origin: who.origin,
         });
         return ok(started(result), 202);
       },

@@ -3,8 +3,19 @@
  * token; see and end the current session. Every sign-in, accepted or refused, is audited.
  */
 import { signInRequest } from '../api-schemas.js';
-import { ok, parseBody, sourceOf } from '../api-http.js';
+import { ok, originOf, parseBody, sourceOf } from '../api-http.js';
+import { refusalDetail } from '../../core/errors.js';
 import { signedIn, type RouteGroup } from '../admin-api.js';
+
+/** At most this many characters of a refusal message go into an audit record. */
+const MAX_DETAIL_CHARS = 500;
+
+function bounded(text: string): string {
+  if (text.length <= MAX_DETAIL_CHARS) return text;
+  // Never half a surrogate pair.
+  const head = text.slice(0, MAX_DETAIL_CHARS).replace(/[\uD800-\uDBFF]$/, '');
+  return `${head}… (${String(text.length - head.length)} more characters)`;
+}
 
 export const sessionRoutes: RouteGroup = {
   name: 'sessions',
@@ -31,15 +42,17 @@ export const sessionRoutes: RouteGroup = {
               return 'anonymous';
             }
           })();
-          await deps.audit.append({ actor: claimed, action: 'session.signIn', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: sourceOf(event) });
+          // The message can quote the caller's input (an unknown key of any length): bounded, so the
+          // record always fits the audit table (a DynamoDB item is at most 400 KB) and the refusal stays a 400.
+          await deps.audit.append({ actor: claimed, action: 'session.signIn', outcome: 'refused', detail: bounded(err instanceof Error ? err.message : String(err)), source: sourceOf(event) });
           throw err;
         }
         try {
-          const { token, session } = await deps.sessions.signIn(credentials);
+          const { token, session } = await deps.sessions.signIn(credentials, originOf(event));
           await deps.audit.append({ actor: session.username, action: 'session.signIn', outcome: 'succeeded', detail: `session ${session.sessionId} until ${session.expiresAt.toISOString()}`, source: sourceOf(event) });
           return ok({ token, username: session.username, level: session.level, expiresAt: session.expiresAt.toISOString() }, 201);
         } catch (err) {
-          await deps.audit.append({ actor: credentials.username, action: 'session.signIn', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: sourceOf(event) });
+          await deps.audit.append({ actor: credentials.username, action: 'session.signIn', outcome: 'refused', detail: refusalDetail(err), source: sourceOf(event) });
           throw err;
         }
       },

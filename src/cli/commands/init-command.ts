@@ -15,9 +15,9 @@ export function parseScale(value: string): number {
  * Shows generated first-administrator credentials once, on the terminal (stderr) only: never
  * written to a log or a file.
  */
-export function printGeneratedAdmin(admin: BootstrapResult): void {
+export function printGeneratedAdmin(admin: BootstrapResult, title = 'First administrator (shown once, store it now):'): void {
   if (!admin.generatedPassword && !admin.generatedTotpSecret) return;
-  const lines = ['', '  First administrator (shown once, store it now):', `    username:    ${admin.username}`];
+  const lines = ['', `  ${title}`, `    username:    ${admin.username}`];
   if (admin.generatedPassword) lines.push(`    password:    ${admin.generatedPassword}`);
   if (admin.generatedTotpSecret) {
     const uri = `otpauth://totp/WING%20Rollback:${encodeURIComponent(admin.username)}?secret=${admin.generatedTotpSecret}&issuer=WING%20Rollback`;

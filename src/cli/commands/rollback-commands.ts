@@ -4,7 +4,6 @@
  * rollback state machine and wait for it, showing each step on stderr; `rollback:status`,
  * `rollback:logs` read; `rollback:cleanup` recovers after a crash.
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { AuthenticationError, ExitCode, NotFoundError, ValidationError, WingError, type ExitCodeValue } from '../../core/errors.js';
 import type { ExecutionStep } from '../../core/execution-history.js';
@@ -17,7 +16,7 @@ import { ROLLBACK_COMMANDS, rollbackRequestOf, type RollbackCommandName } from '
 import type { RollbackOperations, RollbackResult } from '../../rollback/rollback-operations.js';
 import type { CommandContext } from '../command-context.js';
 import { runAction } from '../command-runner.js';
-import { readCredentials } from '../credentials-input.js';
+import { confirmOnTerminal, readCredentials } from '../credentials-input.js';
 import type { CommandResult } from '../output.js';
 import { table } from '../output.js';
 
@@ -50,18 +49,6 @@ async function openOperations(ctx: CommandContext): Promise<RollbackOperations> 
       if (step) showStep(ctx, step);
     },
   });
-}
-
-/** Asks on a terminal unless --yes; scripts (no terminal) have said what they want with their flags. */
-async function confirm(ctx: CommandContext, question: string): Promise<void> {
-  if (ctx.flags.yes || (process.stdin.isTTY as boolean | undefined) !== true) return;
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') throw new ValidationError('cancelled: nothing was changed');
-  } finally {
-    rl.close();
-  }
 }
 
 function exitCodeOfResult(result: { success: boolean; errorName?: string | undefined }): ExitCodeValue {
@@ -189,7 +176,7 @@ async function rollbackViaApi(ctx: CommandContext, api: AdminApiClient, credenti
   await api.signIn(credentials);
   const planned = await api.plan(choice);
   showPlan(ctx, command, planned.recoveryPoint, planned.components);
-  await confirm(ctx, 'Roll the platform back? Changes made since that point will be lost.');
+  await confirmOnTerminal(ctx.flags.yes, 'Roll the platform back? Changes made since that point will be lost.');
   const started = await api.startRollback({
     command,
     ...(command === 'rollback:custom' && args.hours !== undefined ? { hours: args.hours } : {}),
@@ -247,7 +234,7 @@ export function registerRollbackCommands(program: Command): Command[] {
         const initiator = await ops.authenticate({ ...credentials, source: 'cli' });
         const planned = await ops.plan(choice);
         showPlan(ctx, name, planned.recoveryPoint, planned.components);
-        await confirm(ctx, 'Roll the platform back? Changes made since that point will be lost.');
+        await confirmOnTerminal(ctx.flags.yes, 'Roll the platform back? Changes made since that point will be lost.');
         // Exactly the point shown and confirmed.
         const result = await ops.startRollback(initiator, { backupId: planned.recoveryPoint.recoveryPointId, mode: spec.mode, reason: args.reason, command: name, source: 'cli' });
         return resultOutput(ops, result);
@@ -266,12 +253,12 @@ export function registerRollbackCommands(program: Command): Command[] {
           const request = { ...(str(opts.rollbackId) !== undefined ? { rollbackId: str(opts.rollbackId) } : {}), ...(str(opts.reason) !== undefined ? { reason: str(opts.reason) } : {}) };
           if (api) {
             await api.signIn(credentials);
-            await confirm(ctx, 'Undo the latest rollback? Changes made since it will be lost.');
+            await confirmOnTerminal(ctx.flags.yes, 'Undo the latest rollback? Changes made since it will be lost.');
             return afterStart(ctx, api, await api.undo({ ...request, password: credentials.password }));
           }
           const ops = await openOperations(ctx);
           const initiator = await ops.authenticate({ ...credentials, source: 'cli' });
-          await confirm(ctx, 'Undo the latest rollback? Changes made since it will be lost.');
+          await confirmOnTerminal(ctx.flags.yes, 'Undo the latest rollback? Changes made since it will be lost.');
           const result = await ops.startUndo(initiator, { ...request, source: 'cli' });
           return resultOutput(ops, result);
         }),
