@@ -45,7 +45,7 @@ export function awsRegion(flag: string | undefined, env: NodeJS.ProcessEnv = pro
 export async function openAwsTarget(options: AwsTargetOptions): Promise<AwsTarget> {
   const cloudFormation = options.cloudFormation ?? new CloudFormationClient({ region: options.region });
   const outputs = await readStackOutputs(cloudFormation, options.stackName, options.region);
-  const plan: Plan = { ...options.plan, systemTable: outputs.systemTableName, vaultBucket: outputs.vaultBucketName };
+  const plan: Plan = { ...options.plan, systemTable: outputs.systemTableName, vaultBucket: outputs.vaultBucketName, auditBucket: outputs.auditBucketName };
   if (planDigest(plan) !== outputs.planDigest) {
     throw new ValidationError(`the local plan differs from the one stack ${options.stackName} was deployed with: use the deployed plan (WING_HOME/plan.json), or deploy this one with "npx cdk deploy"`);
   }

@@ -86,9 +86,12 @@ function firstIssue(error: z.ZodError): string {
 
 /** The JSON body, validated; 400 with the first problem otherwise. */
 export function parseBody<T extends z.ZodType>(event: ApiEvent, schema: T): z.infer<T> {
+  const text = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  // A body must say it is JSON: a web page can send text/plain to 127.0.0.1 without asking (no
+  // CORS preflight), and sign-in attempts sent that way could lock an administrator out.
+  if (text.trim() !== '' && !isJsonContentType(event)) throw new ValidationError('the request body must be sent with Content-Type: application/json');
   let value: unknown;
   try {
-    const text = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     value = text.trim() === '' ? {} : JSON.parse(text);
   } catch {
     throw new ValidationError('the request body is not JSON');
@@ -96,6 +99,11 @@ export function parseBody<T extends z.ZodType>(event: ApiEvent, schema: T): z.in
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ValidationError(`invalid request: ${firstIssue(parsed.error)}`);
   return parsed.data;
+}
+
+function isJsonContentType(event: ApiEvent): boolean {
+  const header = Object.entries(event.headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  return /^application\/json\s*(;|$)/i.test(header.trim());
 }
 
 /** The query string or path parameters, validated; 400 with the first problem otherwise. */

@@ -1,7 +1,7 @@
 /**
  * A command refused before it ran can still be an attack worth seeing (a password typed as a
  * flag means it is now in a shell history): such refusals are recorded in the local audit trail
- * when there is one. Best effort and after the error is shown: the refusal stands whether or
+ * when there is one. Best effort (silent unless --debug) and after the error is shown: the refusal stands whether or
  * not it could be recorded, and the flag's value is never read, let alone written.
  */
 import { asError } from '../core/errors.js';
@@ -14,14 +14,15 @@ export async function auditRefusedInvocation(args: readonly string[], detail: st
   try {
     const home = resolveWingHome();
     if (!(await readInitMarker(home))) return;
-    const runtime = await openLocalRuntime({ home, kind: 'temporary' });
+    const runtime = await openLocalRuntime({ home, kind: 'temporary', quiet: true });
     try {
       await runtime.services.audit.append({ actor: claimedUsername(args) ?? process.env.WING_USERNAME ?? 'unknown', action: 'cli.refused', outcome: 'refused', detail, source: 'cli' });
     } finally {
       await runtime.close();
     }
   } catch (err) {
-    process.stderr.write(`(the refusal could not be recorded in the audit trail: ${asError(err).message})\n`);
+    // The contract's one error line is already out; a second only with --debug.
+    if (args.includes('--debug')) process.stderr.write(`(the refusal could not be recorded in the audit trail: ${asError(err).message})\n`);
   }
 }
 

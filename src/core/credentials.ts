@@ -133,7 +133,7 @@ export class CredentialCheck {
   async confirmPassword(username: string, password: string, requiredLevel: AdminLevel = 'admin'): Promise<AdminRecord> {
     const admin = await this.admins.get(username);
     if (!admin || admin.disabled || !(await verifyPassword(password, admin.passwordHash))) {
-      throw new AuthenticationError('confirmation refused: wrong password', admin?.disabled ? 'the administrator is disabled' : 'wrong password');
+      throw new AuthenticationError('confirmation refused: wrong password', admin?.disabled ? 'the administrator is disabled' : undefined);
     }
     assertLevel(admin, requiredLevel);
     return admin;

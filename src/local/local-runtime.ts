@@ -36,6 +36,8 @@ export interface LocalRuntimeOptions {
   readonly createKey?: boolean;
   /** Owner: asked on the first Ctrl-C (see AcquireOptions.confirmStop). */
   readonly confirmStop?: () => Promise<string | undefined>;
+  /** Say nothing on stderr while acquiring and releasing the services. */
+  readonly quiet?: boolean;
 }
 
 export interface LocalRuntime {
@@ -98,7 +100,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     const endpoints = options.endpoints;
     session = { endpoints, isOwner: false, release: () => Promise.resolve() };
   } else {
-    session = await acquireLocalServices({ home, kind: options.kind ?? 'temporary', ...(options.confirmStop ? { confirmStop: options.confirmStop } : {}) });
+    session = await acquireLocalServices({ home, kind: options.kind ?? 'temporary', ...(options.confirmStop ? { confirmStop: options.confirmStop } : {}), ...(options.quiet ? { quiet: true } : {}) });
   }
   const clock = options.clock ?? systemClock;
   const dynamo = localDynamoClient(session.endpoints.dynamodb);

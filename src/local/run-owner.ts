@@ -51,6 +51,8 @@ export interface ServiceSession {
 export interface AcquireOptions {
   home: string;
   kind: OwnerKind;
+  /** Say nothing on stderr (a command whose one error line is already out). */
+  quiet?: boolean;
   /** How long to wait for a starting owner's `endpoints.json`; default 30 s. */
   waitForOwnerMs?: number;
   /**
@@ -81,7 +83,7 @@ export async function acquireLocalServices(opts: AcquireOptions): Promise<Servic
   for (;;) {
     const mine = ownLock(opts.kind);
     if (await createExclusively(paths.runLock, JSON.stringify(mine))) {
-      return becomeOwner(paths, mine, opts.handleSignals ?? true, opts.confirmStop);
+      return becomeOwner(paths, mine, opts.handleSignals ?? true, opts.confirmStop, opts.quiet ?? false);
     }
     const current = await readRunLock(paths);
     if (current === 'missing') continue;
@@ -318,7 +320,7 @@ async function registerUser(paths: StatePaths): Promise<() => Promise<void>> {
 }
 
 /** Waits until no live process is registered as a user; files of dead users are removed. */
-async function waitForLiveUsers(paths: StatePaths): Promise<void> {
+async function waitForLiveUsers(paths: StatePaths, quiet: boolean): Promise<void> {
   const folder = usersFolder(paths);
   const deadline = Date.now() + MAX_WAIT_FOR_USERS_MS;
   let told = false;
@@ -336,7 +338,7 @@ async function waitForLiveUsers(paths: StatePaths): Promise<void> {
       else await rm(join(folder, name), { force: true });
     }
     if (live === 0) return;
-    if (!told) {
+    if (!told && !quiet) {
       // Otherwise a finished command would seem to hang.
       process.stderr.write(`waiting for ${String(live)} other wing command(s) still using the local services before stopping them\n`);
       told = true;
@@ -345,7 +347,7 @@ async function waitForLiveUsers(paths: StatePaths): Promise<void> {
   }
 }
 
-async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: boolean, confirmStop?: () => Promise<string | undefined>): Promise<ServiceSession> {
+async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: boolean, confirmStop: (() => Promise<string | undefined>) | undefined, quiet: boolean): Promise<ServiceSession> {
   let services: RunningServices | undefined;
   let released: Promise<void> | undefined;
 
@@ -360,7 +362,7 @@ async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: bool
       uninstall();
       if (waitForUsers && lockIsMineSync(paths, lock)) {
         await rm(paths.endpoints, { force: true });
-        await waitForLiveUsers(paths);
+        await waitForLiveUsers(paths, quiet);
       }
       await services?.stop();
       removeFilesSync();

@@ -269,6 +269,13 @@ export class RollbackSteps {
       from: before.mode,
       to: after.mode,
     });
+    if (after.mode !== before.mode) {
+      // A mode change is security-relevant (it decides who may change what). Best effort, like
+      // the outcome's record: a retried Task must not fail on the audit trail after the change.
+      await this.deps.audit
+        ?.append({ actor: 'system', action: 'system.mode', outcome: 'succeeded', detail: `${before.mode} -> ${after.mode} by ${record.kind} ${input.rollbackId} (${step})`, source: 'state-machine' })
+        .catch((err: unknown) => this.note(input.rollbackId, step, `warning: the audit trail did not take the mode change: ${err instanceof Error ? err.message : String(err)}`));
+    }
     return {
       mode: after.mode,
       announce: this.announcement(

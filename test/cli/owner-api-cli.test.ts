@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { STACK_OUTPUTS } from '../../src/adapters/stack-outputs.js';
-import { defaultPlan, planDigest } from '../../src/core/plan.js';
+import { planDigest } from '../../src/core/plan.js';
+import { loadLocalPlan } from '../../src/local/local-runtime.js';
 import { startFakeCloudFormation } from '../support/fake-cloudformation.js';
 import {
   ADMIN_ENV,
@@ -178,12 +179,13 @@ describe('† commands while npm start owns the state folder', { timeout: 300_00
 
   it('--target aws finds the admin API from the stack outputs and sends the rollback through it', async () => {
     const endpoints = z.object({ api: z.string() }).parse(JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')));
-    const plan = defaultPlan();
+    const plan = await loadLocalPlan(home);
     // The deployed stack stands in as this owner's API; the outputs name the same resources.
     const outputs: Record<string, string> = {
       [STACK_OUTPUTS.adminApiUrl]: endpoints.api,
       [STACK_OUTPUTS.systemTableName]: plan.systemTable,
       [STACK_OUTPUTS.vaultBucketName]: plan.vaultBucket,
+      [STACK_OUTPUTS.auditBucketName]: plan.auditBucket,
       [STACK_OUTPUTS.kmsKeyArn]: 'arn:aws:kms:eu-west-1:000000000000:key/test',
       [STACK_OUTPUTS.eventBusName]: 'default',
       [STACK_OUTPUTS.stateMachineArn]: 'arn:aws:states:eu-west-1:000000000000:stateMachine:wing-rollback',

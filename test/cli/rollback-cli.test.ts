@@ -4,7 +4,7 @@
  * a rollback killed half-way (SIGKILL), refused until `rollback:cleanup`, which returns the data to
  * its state before the rollback, after which a new rollback succeeds.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +23,10 @@ import {
   spawnWing,
   waitFor,
   type RunResult,
+  addAdministrator,
   disposeStateFolder,
   newStateFolder,
+  testPlanInput,
 } from './cli-support.js';
 
 const ORDER = ['vision-lake', 'auth', 'agents', 'squadrons'];
@@ -139,6 +141,38 @@ describe('rollback commands', { timeout: 240_000 }, () => {
     expect(used.code, describeRun(used)).toBe(0);
     const replay = await wing(['rollback:quick', '--json'], env);
     expect(expectOneErrorLine(replay, 3, { json: true, onlyLine: false })).toContain('authentication refused');
+    expect(await componentState()).toEqual(before);
+  });
+
+  it('attacks through the CLI are refused with the contract\'s exit code, audited, and change nothing', async () => {
+    const before = await componentState();
+    const operator = await addAdministrator(home, 'night-ops', 'operator');
+    const secretPassword = 'typed-on-the-command-line-9';
+    const flag = await wing(['rollback:quick', '--username=admin', `--password=${secretPassword}`, '--json'], cliEnv(home));
+    expect(expectOneErrorLine(flag, 2, { json: true })).toContain('never given as a flag');
+    const byOperator = await wing(['rollback:emergency', '--reason=not mine to do', '--json'], cliEnv(home, await operator.env()));
+    expect(expectOneErrorLine(byOperator, 3, { json: true, onlyLine: false })).toContain('night-ops is operator, this needs admin');
+    // The plan now allows administrative operations from 10.0.0.0/8 only: this machine is outside.
+    const planFile = join(home, 'plan.json');
+    const plan = readFileSync(planFile, 'utf8');
+    writeFileSync(planFile, JSON.stringify(testPlanInput({ allowedCidrs: ['10.0.0.0/8'] })));
+    try {
+      const outside = await wing(['rollback:emergency', '--reason=from outside', '--json'], await adminEnv());
+      expect(expectOneErrorLine(outside, 3, { json: true, onlyLine: false })).toContain('127.0.0.1 is outside the allowlist');
+    } finally {
+      writeFileSync(planFile, plan);
+    }
+    const runtime = await openLocalRuntime({ home, kind: 'temporary' });
+    try {
+      const refusals = (await runtime.services.audit.list({ limit: 20 })).filter((r) => r.outcome === 'refused');
+      expect(refusals.find((r) => r.action === 'cli.refused' && r.actor === 'admin')?.detail).toContain('a password was given as a flag');
+      expect(refusals.find((r) => r.actor === 'night-ops')?.detail).toContain('authorization refused');
+      expect(refusals.find((r) => r.actor === 'admin' && r.detail.includes('outside the allowlist'))).toBeDefined();
+      // The flag's value is never read, so never recorded.
+      expect(JSON.stringify(await runtime.services.audit.list({ limit: 1000 }))).not.toContain(secretPassword);
+    } finally {
+      await runtime.close();
+    }
     expect(await componentState()).toEqual(before);
   });
 

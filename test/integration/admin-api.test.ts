@@ -310,7 +310,12 @@ describe('admin API route groups on the local emulators', () => {
       expectRefused(await call({ method: 'GET', path: '/api/sessions/current', token: session.token }), 401, 'revoked');
       expectRefused(await call({ method: 'DELETE', path: '/api/sessions/current', token: session.token }), 401, 'revoked');
       expectStatus(await call({ method: 'GET', path: '/api/sessions/current', token: other }), 200);
-      expect((await auditSince(before)).map((r) => [r.action, r.actor, r.outcome])).toEqual([['session.signOut', 'admin', 'succeeded']]);
+      // A revoked token's claims are not believed: its refusals are recorded as anonymous.
+      expect((await auditSince(before)).map((r) => [r.action, r.actor, r.outcome])).toEqual([
+        ['session.signOut', 'admin', 'succeeded'],
+        ['api.request', 'anonymous', 'refused'],
+        ['api.request', 'anonymous', 'refused'],
+      ]);
     });
 
     it('lets a viewer read but refuses it a rollback or safe mode with 403, changing nothing', async () => {
@@ -498,13 +503,17 @@ describe('admin API route groups on the local emulators', () => {
       const audited = (await auditSince(before)).filter((r) => r.action.startsWith('rollback.') || r.action.startsWith('system.'));
       expect(audited.map((r) => [r.action, r.outcome])).toEqual([
         ['rollback.start', 'started'],
+        ['system.mode', 'succeeded'],
         ['rollback.start', 'refused'],
         ['system.safeMode.enter', 'refused'],
+        ['system.mode', 'succeeded'],
         ['rollback.finished', 'succeeded'],
       ]);
       expect(audited[0]?.detail).toContain(rollbackId);
       expect(audited[0]?.source).toBe(TEST_SOURCE_IP);
-      expect(audited[3]?.detail).toContain(rollbackId);
+      expect(audited[1]?.detail).toBe(`normal -> recovery by rollback ${rollbackId} (EnterRecoveryMode)`);
+      expect(audited[4]?.detail).toBe(`recovery -> normal by rollback ${rollbackId} (LeaveRecoveryMode)`);
+      expect(audited[5]?.detail).toContain(rollbackId);
     });
 
     it('answers 404 for an unknown rollback id and 400 for one that is not a rollback id', async () => {

@@ -37,12 +37,13 @@ export function registerAuthResetAdmin(program: Command): Command {
   return program
     .command('auth:reset-admin')
     .description('break-glass: reset an administrator\'s password and TOTP secret, end its sessions and lockouts (state-folder access locally, IAM on AWS)')
-    .requiredOption('--username <name>', 'the administrator to reset (created when it does not exist)')
+    .option('--username <name>', 'the administrator to reset (created when it does not exist); required')
     .option('--level <level>', 'its level: admin, operator or viewer', parseLevel, 'admin')
     .option('--reason <text>', 'why, for the audit trail')
     .action(
       runAction(async (ctx, opts) => {
-        const username = String(opts.username);
+        if (typeof opts.username !== 'string' || opts.username === '') throw new ValidationError('--username is required: the administrator to reset');
+        const username = opts.username;
         const level = typeof opts.level === 'string' ? parseLevel(opts.level) : 'admin';
         await confirmOnTerminal(ctx.flags.yes, `Reset ${username}? Its password and authentication secret change, and its sessions end.`);
         const runtime = await ctx.open();
