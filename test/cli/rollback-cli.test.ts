@@ -56,9 +56,9 @@ const statusSchema = z.object({
 async function freshCode(): Promise<string> {
   for (;;) {
     const now = Math.floor(Date.now() / 1000 / TOTP_STEP_SECONDS);
-    // Leave a margin: the command checks the code a few seconds later.
-    const secondsIntoStep = (Date.now() / 1000) % TOTP_STEP_SECONDS;
-    const candidates = [now - 1, now, now + 1].filter((s) => s > lastStep && !(s === now - 1 && secondsIntoStep > 20));
+    // The current step or the next: each stays acceptable for 30 s or more (±1 step), room for a
+    // slow machine to start the command; the previous step could expire a few seconds later.
+    const candidates = [now, now + 1].filter((s) => s > lastStep);
     const step = candidates[0];
     if (step !== undefined) {
       lastStep = step;
@@ -133,9 +133,10 @@ describe('rollback commands', { timeout: 240_000 }, () => {
     const before = await componentState();
     const wrong = await wing(['rollback:quick', '--json'], cliEnv(home, { WING_USERNAME: 'admin', WING_PASSWORD: ADMIN.password, WING_TOTP: '000000' }));
     expect(expectOneErrorLine(wrong, 3, { json: true, onlyLine: false })).toContain('authentication refused');
-    const env = await adminEnv();
-    const first = await wing(['rollback:plan', '--json'], env);
+    const first = await wing(['rollback:plan', '--json'], cliEnv(home));
     expect(first.code).toBe(0);
+    // The code is taken just before its one real use, so a slow machine cannot let it expire.
+    const env = await adminEnv();
     // Use the code once for real (a retention dry run needs none, so a cleanup: it changes nothing here).
     const used = await wing(['rollback:cleanup', '--json'], env);
     expect(used.code, describeRun(used)).toBe(0);
