@@ -51,7 +51,7 @@ const statusSchema = z.object({
 
 /**
  * A code no command used yet: codes are single-use per 30-second step, and a step is accepted up
- * to one step early or late, so a test gets three codes a window and waits only when it used them.
+ * to one step early or late, so a test gets two codes a window and waits only when it used them.
  */
 async function freshCode(): Promise<string> {
   for (;;) {
