@@ -8,6 +8,7 @@ export {
   WingError,
   ValidationError,
   AuthenticationError,
+  AuthorizationError,
   RateLimitedError,
   IntegrityError,
   ConflictError,

@@ -15,7 +15,7 @@ import type { AuditTrail } from '../core/audit-trail.js';
 import type { AdminLevel, AdminStore } from '../core/credentials.js';
 import type { ExecutionHistory } from '../core/execution-history.js';
 import type { RollbackOperations } from '../rollback/rollback-operations.js';
-import { AuthenticationError, NotFoundError, refusalDetail } from '../core/errors.js';
+import { AuthenticationError, AuthorizationError, NotFoundError, refusalDetail } from '../core/errors.js';
 import { apiErrors, authorize, bearerToken, originOf, sourceOf, type ApiEvent, type ApiResult } from './api-http.js';
 
 /** What the handlers work with; built once per process (cold start). */
@@ -67,7 +67,7 @@ async function authorizeAudited(event: ApiEvent, deps: AdminApiDeps, level: Admi
     return await authorize(event, deps.sessions, level);
   } catch (err) {
     // Only a level refusal comes from a verified token; any other token's subject is a claim.
-    const actor = err instanceof AuthenticationError && err.message.startsWith('authorization refused') ? (claimedSubject(event) ?? 'anonymous') : 'anonymous';
+    const actor = err instanceof AuthorizationError ? (claimedSubject(event) ?? 'anonymous') : 'anonymous';
     await deps.audit.append({ actor, action: 'api.request', outcome: 'refused', detail: `${event.httpMethod} ${event.path}: ${refusalDetail(err)}`, source: sourceOf(event) });
     throw err;
   }

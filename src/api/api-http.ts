@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import type { AdminLevel } from '../core/credentials.js';
 import type { Session } from '../core/admin-sessions.js';
 import type { RequestOrigin } from '../core/network-policy.js';
-import { AuthenticationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, TransientError, ValidationError, WingError } from '../core/errors.js';
+import { AuthenticationError, AuthorizationError, ConflictError, IntegrityError, NotFoundError, RateLimitedError, TransientError, ValidationError, WingError } from '../core/errors.js';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
@@ -53,7 +53,8 @@ function statusOf(err: unknown): number {
   if (err instanceof ValidationError) return 400;
   // 401 only when the caller is not signed in (or the sign-in failed); a signed-in caller whose
   // level or password confirmation is refused keeps the session (403).
-  if (err instanceof AuthenticationError) return /^(authorization|confirmation) refused/.test(err.message) ? 403 : 401;
+  if (err instanceof AuthorizationError) return 403;
+  if (err instanceof AuthenticationError) return /^confirmation refused/.test(err.message) ? 403 : 401;
   if (err instanceof RateLimitedError) return 429;
   if (err instanceof ConflictError) return 409;
   if (err instanceof IntegrityError) return 422;

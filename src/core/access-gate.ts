@@ -6,11 +6,11 @@
  * another. The gate throws; the caller records the refusal in the audit trail.
  */
 import { assertLevel, CredentialCheck, type AdminLevel, type AdminRecord, type AdminStore, type Credentials } from './credentials.js';
-import { AuthenticationError, RateLimitedError } from './errors.js';
+import { AuthenticationError, AuthorizationError, RateLimitedError } from './errors.js';
 import { assertOriginAllowed, type RequestOrigin } from './network-policy.js';
 import type { SecurityPolicy } from './plan.js';
 import type { Clock } from './ports.js';
-import { limitKeys, lockoutRemaining, recordFailure, recordSuccess, takeSlot, type LockoutPolicy, type RateLimitStore } from './rate-limits.js';
+import { limitKeys, lockoutRemaining, recordFailure, recordSuccess, takeSlot, type LimitState, type LockoutPolicy, type RateLimitStore } from './rate-limits.js';
 
 export interface AccessGateDeps {
   readonly security: SecurityPolicy;
@@ -50,7 +50,7 @@ export class AccessGate {
   async signIn(credentials: Credentials, origin: RequestOrigin, requiredLevel: AdminLevel): Promise<AdminRecord> {
     this.checkOrigin(origin);
     const key = limitKeys.signIn(credentials.username, origin.address);
-    await this.assertNotLockedOut(key, credentials.username, origin);
+    const before = await this.assertNotLockedOut(key, credentials.username, origin);
     let admin: AdminRecord;
     try {
       admin = await this.credentials.verifyCredentials(credentials);
@@ -58,7 +58,8 @@ export class AccessGate {
       if (err instanceof AuthenticationError) throw await this.countFailure(key, err);
       throw err;
     }
-    await this.deps.limits.update(key, () => recordSuccess(this.now()));
+    // Most sign-ins follow no failure: only a history is worth a write to forget.
+    if (before.events.length > 0 || before.lockouts > 0) await this.deps.limits.update(key, () => recordSuccess(this.now()));
     assertLevel(admin, requiredLevel);
     return admin;
   }
@@ -71,7 +72,8 @@ export class AccessGate {
     try {
       return await this.credentials.confirmPassword(username, password, requiredLevel);
     } catch (err) {
-      if (err instanceof AuthenticationError && err.message.startsWith('confirmation refused')) throw await this.countFailure(key, err);
+      // A wrong password counts; a level refusal (the password was right) does not.
+      if (err instanceof AuthenticationError && !(err instanceof AuthorizationError)) throw await this.countFailure(key, err);
       throw err;
     }
   }
@@ -98,8 +100,10 @@ export class AccessGate {
     }
   }
 
-  private async assertNotLockedOut(key: string, username: string, origin: RequestOrigin): Promise<void> {
-    const remaining = lockoutRemaining(await this.deps.limits.get(key), this.now());
+  /** The key's state, read once for the lockout check and the caller. */
+  private async assertNotLockedOut(key: string, username: string, origin: RequestOrigin): Promise<LimitState> {
+    const state = await this.deps.limits.get(key);
+    const remaining = lockoutRemaining(state, this.now());
     if (remaining > 0) {
       const seconds = Math.ceil(remaining / 1000);
       throw new RateLimitedError(
@@ -107,6 +111,7 @@ export class AccessGate {
         seconds,
       );
     }
+    return state;
   }
 
   /** Counts a refusal; the attempt that starts a lockout is still refused as a wrong credential, and the audit says more. */

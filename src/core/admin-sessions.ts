@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { AccessGate } from './access-gate.js';
-import type { AdminLevel, AdminStore, Credentials } from './credentials.js';
+import { assertLevel, type AdminLevel, type AdminStore, type Credentials } from './credentials.js';
 import type { RequestOrigin } from './network-policy.js';
 import { AuthenticationError, ValidationError } from './errors.js';
 import type { Clock } from './ports.js';
@@ -95,9 +95,7 @@ export class AdminSessions {
     if (admin.sessionsNotBefore !== undefined && payload.iat * 1000 < new Date(admin.sessionsNotBefore).getTime()) {
       throw new AuthenticationError('session refused: the administrator was reset since it began; sign in again');
     }
-    if (LEVELS.indexOf(admin.level) < LEVELS.indexOf(requiredLevel)) {
-      throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
-    }
+    assertLevel(admin, requiredLevel);
     return { sessionId: payload.jti, username: payload.sub, level: admin.level, issuedAt: new Date(payload.iat * 1000), expiresAt: new Date(payload.exp * 1000) };
   }
 

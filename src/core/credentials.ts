@@ -7,7 +7,7 @@
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { authenticator } from 'otplib';
-import { AuthenticationError, ValidationError } from './errors.js';
+import { AuthenticationError, AuthorizationError, ValidationError } from './errors.js';
 import type { Clock } from './ports.js';
 
 export const TOTP_STEP_SECONDS = 30;
@@ -145,7 +145,7 @@ export const CREDENTIALS_REFUSED = 'authentication refused: wrong username, pass
 
 export function assertLevel(admin: AdminRecord, requiredLevel: AdminLevel): void {
   if (!levelAllows(admin.level, requiredLevel)) {
-    throw new AuthenticationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
+    throw new AuthorizationError(`authorization refused: ${admin.username} is ${admin.level}, this needs ${requiredLevel}`);
   }
 }
 

@@ -44,6 +44,12 @@ export class AuthenticationError extends WingError {
   }
 }
 
+/**
+ * A caller who may not do this (too low a level, an address or country outside the rules):
+ * still exit 3, but HTTP 403, and not a failed sign-in (it does not count towards a lockout).
+ */
+export class AuthorizationError extends AuthenticationError {}
+
 /** What the audit trail records of a refusal: the precise reason where the message is vague on purpose. */
 export function refusalDetail(err: unknown): string {
   if (err instanceof AuthenticationError && err.auditDetail !== undefined) return `${err.message} (${err.auditDetail})`;

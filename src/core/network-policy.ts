@@ -7,7 +7,7 @@
  * renders the AWS documents; the CDK stack deploys what it renders.
  */
 import ipaddr from 'ipaddr.js';
-import { AuthenticationError } from './errors.js';
+import { AuthorizationError } from './errors.js';
 
 /** Where a request came from, as far as the receiving side can tell. */
 export interface RequestOrigin {
@@ -76,16 +76,16 @@ export function addressAllowed(address: string, cidrs: readonly string[]): boole
  */
 export function assertOriginAllowed(origin: RequestOrigin, rules: NetworkRules, options: { countryRequired?: boolean } = {}): void {
   if (!addressAllowed(origin.address, rules.allowedCidrs)) {
-    throw new AuthenticationError(`authorization refused: address ${origin.address} is outside the allowlist of administrative operations`);
+    throw new AuthorizationError(`authorization refused: address ${origin.address} is outside the allowlist of administrative operations`);
   }
   if (rules.allowedCountries.length === 0) return;
   const country = origin.country?.toUpperCase();
   if (country === undefined || country === '') {
-    if (options.countryRequired) throw new AuthenticationError('authorization refused: the request carries no viewer country, and administrative operations are limited by country');
+    if (options.countryRequired) throw new AuthorizationError('authorization refused: the request carries no viewer country, and administrative operations are limited by country');
     return;
   }
   if (!rules.allowedCountries.includes(country)) {
-    throw new AuthenticationError(`authorization refused: requests from country ${country} are not allowed for administrative operations`);
+    throw new AuthorizationError(`authorization refused: requests from country ${country} are not allowed for administrative operations`);
   }
 }
 

@@ -7,13 +7,13 @@
  * that name, and creates the administrator when it does not exist (the last one was removed).
  * It is audited; the new secrets go nowhere but the terminal.
  */
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { resetAdministrator } from '../../core/admin-enrolment.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AdminLevel } from '../../core/credentials.js';
 import { runAction } from '../command-runner.js';
 import { confirmOnTerminal } from '../credentials-input.js';
+import { localOperatorName } from '../local-operator.js';
 import { printGeneratedAdmin } from './init-command.js';
 
 const LEVELS: readonly AdminLevel[] = ['viewer', 'operator', 'admin'];
@@ -22,15 +22,6 @@ function parseLevel(value: string): AdminLevel {
   const level = LEVELS.find((l) => l === value);
   if (!level) throw new ValidationError(`--level is one of ${LEVELS.join(', ')}, not "${value}"`);
   return level;
-}
-
-/** Who broke the glass, as far as this machine can tell. */
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'local-operator';
-  }
 }
 
 export function registerAuthResetAdmin(program: Command): Command {
@@ -48,7 +39,7 @@ export function registerAuthResetAdmin(program: Command): Command {
         await confirmOnTerminal(ctx.flags.yes, `Reset ${username}? Its password and authentication secret change, and its sessions end.`);
         const runtime = await ctx.open();
         const s = runtime.services;
-        const actor = `break-glass:${operatorName()}`;
+        const actor = `break-glass:${localOperatorName()}`;
         const reason = typeof opts.reason === 'string' && opts.reason.trim() !== '' ? `${opts.reason}: ` : '';
         let result: Awaited<ReturnType<typeof resetAdministrator>>;
         try {

@@ -9,7 +9,6 @@
  * the export itself; the audit record of an export names the key by its fingerprint only.
  */
 import { access, readFile, rm } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
@@ -19,6 +18,7 @@ import { writeNewSecretFile } from '../../adapters/secret-file.js';
 import { ensureStateFolder, resolveWingHome, statePaths, writeNewFile } from '../../local/state-folder.js';
 import type { CommandContext } from '../command-context.js';
 import { runAction } from '../command-runner.js';
+import { localOperatorName } from '../local-operator.js';
 import { promptHidden } from '../credentials-input.js';
 import type { CommandResult } from '../output.js';
 
@@ -49,15 +49,6 @@ async function readPassphrase(options: { confirm: boolean }): Promise<string> {
   return passphrase;
 }
 
-/** Who the audit trail names for a local key event: the operating system user at the state folder. */
-function localOperator(): string {
-  try {
-    return userInfo().username || 'local-operator';
-  } catch {
-    return 'local-operator';
-  }
-}
-
 function refuseAws(ctx: CommandContext, command: string): void {
   if (ctx.isAws) {
     throw new ValidationError(`${command} works on the local master key; on AWS the vault key stays in KMS and is never exported: run it without --target aws`);
@@ -78,7 +69,7 @@ async function exportKey(ctx: CommandContext, opts: Record<string, unknown>): Pr
   ctx.progress.step('wrapping the master key under the passphrase (scrypt)');
   const exported = await wrapMasterKey(key, passphrase);
   const fingerprint = keyFingerprint(key);
-  const record = { actor: localOperator(), action: 'keys.export', outcome: 'succeeded', detail: `fingerprint ${fingerprint}`, source: 'cli' } as const;
+  const record = { actor: localOperatorName(), action: 'keys.export', outcome: 'succeeded', detail: `fingerprint ${fingerprint}`, source: 'cli' } as const;
   if (out === undefined) {
     await runtime.services.audit.append(record);
     return { fields: { out: null, fingerprint }, text: exported };
