@@ -253,7 +253,9 @@ async function waitForDynamoDb(service: { endpoint: string; watched: Watched; lo
     probe: async () => {
       const client = localDynamoClient(service.endpoint, {
         maxAttempts: 1,
-        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+        // A probe slower than 2 s is "not ready yet" and polled again; without throwing, the SDK
+        // only prints a warning on stderr (a second line after a command's one error line).
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
       });
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
