@@ -41,6 +41,18 @@ export class AdminApiClient {
     return this.call('POST', '/rollbacks', { ...request, confirmDataLoss: true });
   }
 
+  /** What a targeted restore would change (`GET /api/rollbacks/repair-plan`). */
+  planRepair(request: { command: string; component?: string | undefined; agentId?: string | undefined; backupId?: string | undefined }): Promise<PlanResponse> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(request) as [string, string | undefined][]) if (value !== undefined) query.set(key, value);
+    return this.call('GET', `/rollbacks/repair-plan?${query.toString()}`);
+  }
+
+  /** Starts a targeted restore (`POST /api/rollbacks/repair`); followed like a rollback. */
+  startRepair(request: { command: string; component?: string | undefined; agentId?: string | undefined; backupId?: string | undefined; reason: string; password: string; expectRecoveryPointId?: string }): Promise<RollbackStartedResponse> {
+    return this.call('POST', '/rollbacks/repair', { ...request, confirmDataLoss: true });
+  }
+
   undo(request: { rollbackId?: string; reason?: string; password: string }): Promise<RollbackStartedResponse> {
     return this.call('POST', '/rollbacks/undo', request);
   }

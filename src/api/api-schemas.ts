@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { ExecutionStep } from '../core/execution-history.js';
 import { ROLLBACK_COMMAND_NAMES } from '../core/rollback-commands.js';
+import { AGENT_ID_PATTERN, REPAIR_COMMAND_NAMES } from '../rollback/repair-commands.js';
 
 const username = z.string().trim().min(1, 'a username is required').max(128);
 const password = z.string().min(1, 'the password is required').max(1024);
@@ -56,6 +57,26 @@ export const startRollbackRequest = z
     if (r.command === 'restore:alternative' && r.backupId === undefined) ctx.addIssue({ code: 'custom', path: ['backupId'], message: 'restore:alternative needs backupId' });
     if (r.command !== 'restore:alternative' && r.backupId !== undefined) ctx.addIssue({ code: 'custom', path: ['backupId'], message: `${r.command} takes no backupId` });
   });
+
+const componentName = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'a component name is lower-case letters, digits and dashes');
+const agentId = z.string().regex(AGENT_ID_PATTERN, 'an agent id is letters, digits, ".", "_" and "-", at most 128');
+const repairTarget = { command: z.enum(REPAIR_COMMAND_NAMES), component: componentName.optional(), agentId: agentId.optional(), backupId: recoveryPointId.optional() };
+
+/** GET /api/rollbacks/repair-plan?command=...&component=...|agentId=...: what a targeted restore would change. */
+export const repairPlanQuery = z.strictObject(repairTarget);
+
+/**
+ * POST /api/rollbacks/repair: a targeted restore (repair:component, auth:restore, agent:restore,
+ * agent:reset-config), confirmed like a rollback. Which flags each command takes is checked
+ * against the plan by the route (src/rollback/repair-commands.ts).
+ */
+export const startRepairRequest = z.strictObject({
+  ...repairTarget,
+  reason,
+  confirmDataLoss: z.literal(true, 'confirmDataLoss must be true: a restore loses the changes made since the recovery point'),
+  password,
+  expectRecoveryPointId: recoveryPointId.optional(),
+});
 
 /** POST /api/rollbacks/undo. */
 export const undoRequest = z.strictObject({ rollbackId: rollbackId.optional(), reason: reason.optional(), password });

@@ -16,6 +16,7 @@ import { registerAuditVerify } from './commands/audit-verify-command.js';
 import { registerAuditReport } from './commands/audit-report-command.js';
 import { registerHealthCheck } from './commands/health-command.js';
 import { registerKeysExport, registerKeysImport } from './commands/keys-commands.js';
+import { registerRepairCommands } from './commands/repair-commands.js';
 import { registerRollbackPlan } from './commands/rollback-plan-command.js';
 import { registerSafeMode } from './commands/safe-mode-command.js';
 import { registerStart } from './commands/start-command.js';
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
   for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify, registerAuthResetAdmin, registerAuditReport, registerKeysExport, registerKeysImport]) {
     withGlobalFlags(register(program)).exitOverride();
   }
-  for (const command of registerRollbackCommands(program)) withGlobalFlags(command).exitOverride();
+  for (const command of [...registerRollbackCommands(program), ...registerRepairCommands(program)]) withGlobalFlags(command).exitOverride();
   registerStart(program).exitOverride();
   return program;
 }

@@ -9,6 +9,8 @@ import { result, type ComponentSemantics } from './component-checks.js';
 import { stringAttr, type SnapshotView } from './snapshot-view.js';
 
 export const AGENT_PREFIX = 'AGENT#';
+/** The sort key of an agent's configuration item (beside STATE, MEMORY and METRICS). */
+export const AGENT_CONFIG_SK = 'CONFIG';
 
 /** Agent ids present in a component's items. */
 export async function agentIds(view: SnapshotView, component: string): Promise<Set<string>> {

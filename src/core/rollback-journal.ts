@@ -3,6 +3,7 @@
  * got, per-component progress and the result. `rollback:status` reads it; undo and cleanup act on
  * it. It lives in the rollback system's own table, never in a component it restores.
  */
+import type { RestoreScope } from './restore-scope.js';
 
 export const rollbackPhases = ['Pending', 'InProgress', 'Completed', 'PartiallyFailed', 'Failed', 'Undone'] as const;
 export type RollbackPhase = (typeof rollbackPhases)[number];
@@ -22,6 +23,12 @@ export interface RollbackRecord {
   readonly command: string;
   readonly mode: 'differential' | 'full';
   readonly selection: RollbackSelection;
+  /**
+   * A targeted restore (`repair:component`, `auth:restore`, `agent:restore`, ...): only these
+   * components, or only some of their items. Absent: the whole platform. An undo of a targeted
+   * restore has the same components and no item filter (it returns them to their safety snapshots).
+   */
+  readonly scope?: RestoreScope;
   readonly initiator: string;
   readonly reason: string;
   readonly phase: RollbackPhase;

@@ -26,6 +26,7 @@ import { componentByName, restoreOrder, type ComponentPlan, type Plan } from '..
 import type { Clock } from '../core/ports.js';
 import { decideRetention, type RetentionDecision } from '../core/retention.js';
 import { withLock, type RollbackLock } from '../core/rollback-lock.js';
+import { scopeComponents, scopedReconciler, type ItemScope, type RestoreScope } from '../core/restore-scope.js';
 import { keepingSanitizedFields, sanitizedStream } from '../core/sanitization.js';
 import { SnapshotReader } from '../core/snapshot/snapshot-reader.js';
 import {
@@ -622,17 +623,18 @@ export class BackupManager {
    * What restoring a point would do, component by component, changing nothing: records to write,
    * to delete, unchanged (with the component's reconciliation and sanitization rules applied).
    */
-  async planRestore(recoveryPointId: string): Promise<{ component: string; write: number; delete: number; unchanged: number }[]> {
+  async planRestore(recoveryPointId: string, scope?: RestoreScope): Promise<{ component: string; write: number; delete: number; unchanged: number }[]> {
     const point = await this.getRecoveryPoint(recoveryPointId);
     const reader = this.freshReader();
     const restorer = new SnapshotRestorer(reader);
     const plan: { component: string; write: number; delete: number; unchanged: number }[] = [];
-    for (const component of restoreOrder(this.deps.plan)) {
+    for (const name of scopeComponents(this.deps.plan, scope)) {
+      const component = componentByName(this.deps.plan, name);
       const ref = point.snapshots.find((s) => s.component === component.name);
       if (!ref) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${component.name}`);
       const summary = await reader.readSummary(component.name, ref.snapshotId);
       const live = await this.deps.sources.streams(component);
-      const reconcile = this.reconcilerOf(component);
+      const reconcile = this.reconcilerOf(component, true, scope?.items);
       const counts = { component: component.name, write: 0, delete: 0, unchanged: 0 };
       for (const stream of summary.streams) {
         const target = this.matchTarget(live, stream.source.name, component.name);
@@ -728,13 +730,15 @@ export class BackupManager {
        * fields keep their live values either way: no snapshot holds them.
        */
       reconcile?: boolean;
+      /** Only these items; the others keep their live values (src/core/restore-scope.ts). */
+      items?: ItemScope;
     },
   ): Promise<{ done: boolean; continuation: RestoreContinuation }> {
     const component = componentByName(this.deps.plan, componentName);
     const summary = await this.reader.readSummary(component.name, snapshotId);
     const live = await this.deps.sources.streams(component);
     const restorer = new SnapshotRestorer(this.freshReader());
-    const reconcile = this.reconcilerOf(component, options.reconcile !== false);
+    const reconcile = this.reconcilerOf(component, options.reconcile !== false, options.items);
     const c = options.resume ?? { stream: 0, expectedDigests: [], written: 0, deleted: 0, unchanged: 0, restoreMs: 0, runs: 0 };
     let next: RestoreContinuation = { ...c, runs: c.runs + 1 };
     for (let i = c.stream; i < summary.streams.length; i++) {
@@ -780,10 +784,12 @@ export class BackupManager {
   /**
    * How a restore decides each DynamoDB item of a component: its sanitized fields keep their live
    * values, then its own reconciliation (auth's) applies unless `ownReconciliation` is false.
-   * Undefined when neither applies: the snapshot is copied as it is.
+   * A targeted restore (`items`) leaves every item outside its scope as it lives. Undefined when
+   * none applies: the snapshot is copied as it is.
    */
-  private reconcilerOf(component: ComponentPlan, ownReconciliation = true): RecordReconciler | undefined {
-    return keepingSanitizedFields(component.sanitize, ownReconciliation ? semanticsOf(component.kind)?.reconcileItem : undefined);
+  private reconcilerOf(component: ComponentPlan, ownReconciliation = true, items?: ItemScope): RecordReconciler | undefined {
+    const own = keepingSanitizedFields(component.sanitize, ownReconciliation ? semanticsOf(component.kind)?.reconcileItem : undefined);
+    return items ? scopedReconciler(items, own) : own;
   }
 
   /** A full restore's progress, kept in the catalog so that a rerun after a crash resumes there. */

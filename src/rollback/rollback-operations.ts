@@ -12,6 +12,7 @@ import { asError, ConflictError, NotFoundError, refusalDetail, ValidationError, 
 import { LOCAL_ORIGIN, type RequestOrigin } from '../core/network-policy.js';
 import { EVENT_VERSION } from '../core/events.js';
 import { restoreOrder } from '../core/plan.js';
+import { scopeComponents, validatedScope, type RestoreScope } from '../core/restore-scope.js';
 import type { RollbackMode } from '../core/rollback-commands.js';
 import { isFinished, type ComponentProgress, type RollbackRecord, type RollbackSelection } from '../core/rollback-journal.js';
 import { assertModeAllows, type SystemModeState } from '../core/system-mode.js';
@@ -34,6 +35,8 @@ export interface RollbackRequest extends Partial<Credentials> {
   readonly source?: string;
   /** The caller's address and country, for the allowlist and the limits (default: this machine). */
   readonly origin?: RequestOrigin;
+  /** A targeted restore: only these components or items (absent: the whole platform). */
+  readonly scope?: RestoreScope;
 }
 
 /** How a caller reached an operation: for the audit trail (`source`) and the network rules (`origin`). */
@@ -159,9 +162,10 @@ export class RollbackOperations {
   }
 
   /** The point a rollback would use, and per component what it would write, delete and leave. */
-  async plan(choice: { hours?: number; backupId?: string }): Promise<{ recoveryPoint: RecoveryPointRecord; components: { component: string; write: number; delete: number; unchanged: number }[] }> {
+  async plan(choice: { hours?: number; backupId?: string }, scope?: RestoreScope): Promise<{ recoveryPoint: RecoveryPointRecord; components: { component: string; write: number; delete: number; unchanged: number }[] }> {
+    const checkedScope = scope && validatedScope(this.deps.services.plan, scope);
     const recoveryPoint = await this.deps.services.backups.choosePoint(validatedChoice(choice));
-    return { recoveryPoint, components: await this.deps.services.backups.planRestore(recoveryPoint.recoveryPointId) };
+    return { recoveryPoint, components: await this.deps.services.backups.planRestore(recoveryPoint.recoveryPointId, checkedScope) };
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {
@@ -180,6 +184,7 @@ export class RollbackOperations {
 
   private async startRollbackOf(initiator: string, request: RollbackRequest): Promise<RollbackResult> {
     const choice = validatedChoice(request);
+    const scope = request.scope && validatedScope(this.deps.services.plan, request.scope);
     const mode: string = request.mode ?? 'differential';
     if (mode !== 'differential' && mode !== 'full') throw new ValidationError(`mode must be differential or full, not ${mode}`);
     // The contract's order: the start limit (authenticated starts only) before the mode.
@@ -192,6 +197,7 @@ export class RollbackOperations {
     return this.run({
       kind: 'rollback',
       selection: { backupId: point.recoveryPointId },
+      ...(scope ? { scope } : {}),
       mode,
       initiator,
       reason: request.reason ?? '',
@@ -211,8 +217,7 @@ export class RollbackOperations {
   }
 
   private async startUndoOf(initiator: string, request: { rollbackId?: string; reason?: string; wait?: boolean; source?: string }): Promise<RollbackResult> {
-    const complete = async (r: RollbackRecord): Promise<boolean> =>
-      (await this.deps.services.backups.safetySnapshotsOf(r.rollbackId)).length >= this.deps.services.plan.components.length;
+    const complete = (r: RollbackRecord): Promise<boolean> => this.safetyComplete(r);
     // The latest rollback that changed data: one refused at the lock or failed before its safety
     // snapshots changed nothing and cannot hide the one before it.
     let latest: RollbackRecord | undefined;
@@ -237,6 +242,8 @@ export class RollbackOperations {
     return this.run({
       kind: 'undo',
       selection: { undoOf: latest.rollbackId },
+      // An undo returns what the rollback restored, and only that, to its safety snapshots.
+      ...(latest.scope ? { scope: { components: latest.scope.components } } : {}),
       mode: 'differential',
       initiator,
       reason: request.reason ?? `undo of ${latest.rollbackId}`,
@@ -247,7 +254,17 @@ export class RollbackOperations {
   }
 
   private async dataState(r: RollbackRecord): Promise<DataState> {
-    return dataStateOf(await this.deps.services.journal.listProgress(r.rollbackId), this.deps.services.plan.components.length);
+    return dataStateOf(await this.deps.services.journal.listProgress(r.rollbackId), this.componentCount(r));
+  }
+
+  /** How many components a rollback restores: its scope's, or the plan's. */
+  private componentCount(r: RollbackRecord): number {
+    return scopeComponents(this.deps.services.plan, r.scope).length;
+  }
+
+  /** Did the rollback take a safety snapshot of every component it restores (so it can be undone)? */
+  private async safetyComplete(r: RollbackRecord): Promise<boolean> {
+    return (await this.deps.services.backups.safetySnapshotsOf(r.rollbackId)).length >= this.componentCount(r);
   }
 
   private async assertCanStart(operation: 'rollback' | 'undo'): Promise<void> {
@@ -267,7 +284,7 @@ export class RollbackOperations {
     }
   }
 
-  private async run(r: { kind: RollbackRecord['kind']; selection: RollbackSelection; mode: RollbackMode; initiator: string; reason: string; command: string; wait: boolean; source: string | undefined }): Promise<RollbackResult> {
+  private async run(r: { kind: RollbackRecord['kind']; selection: RollbackSelection; scope?: RestoreScope; mode: RollbackMode; initiator: string; reason: string; command: string; wait: boolean; source: string | undefined }): Promise<RollbackResult> {
     const now = this.deps.services.clock.now();
     // One prefix for rollbacks and undos: the journal lists them by id, which must follow time.
     const rollbackId = newId('rb', now, random());
@@ -277,6 +294,7 @@ export class RollbackOperations {
       command: r.command,
       mode: r.mode,
       selection: r.selection,
+      ...(r.scope ? { scope: r.scope } : {}),
       initiator: r.initiator,
       reason: r.reason,
       phase: 'Pending',
@@ -303,12 +321,12 @@ export class RollbackOperations {
       await journal.put(record);
       recorded = true;
       // Audited before it runs: a rollback that cannot be put on record does not start.
-      await audit.append({ actor: r.initiator, action: r.kind === 'undo' ? 'rollback.undo' : 'rollback.start', outcome: 'started', detail: `${r.command} ${rollbackId} (${r.reason || 'no reason given'}) to ${'backupId' in r.selection ? r.selection.backupId : 'undoOf' in r.selection ? `the safety snapshots of ${r.selection.undoOf}` : `the newest point ${String(r.selection.hours)} h old`}`, source: r.source ?? 'unknown' });
+      await audit.append({ actor: r.initiator, action: r.kind === 'undo' ? 'rollback.undo' : 'rollback.start', outcome: 'started', detail: `${r.command} ${rollbackId}${scopeText(r.scope)} (${r.reason || 'no reason given'}) to ${'backupId' in r.selection ? r.selection.backupId : 'undoOf' in r.selection ? `the safety snapshots of ${r.selection.undoOf}` : `the newest point ${String(r.selection.hours)} h old`}`, source: r.source ?? 'unknown' });
       await log.append(rollbackId, {
         at: now,
         step: 'Requested',
         message: `${r.command} requested`,
-        fields: { initiator: r.initiator, reason: r.reason, mode: r.mode, selection: JSON.stringify(r.selection) },
+        fields: { initiator: r.initiator, reason: r.reason, mode: r.mode, selection: JSON.stringify(r.selection), ...(r.scope ? { scope: JSON.stringify(r.scope) } : {}) },
       });
       await events
         .publish({ type: 'RollbackRequested', detail: { version: EVENT_VERSION, time: now.toISOString(), rollbackId, status: 'Pending', step: 'Requested' } })
@@ -477,8 +495,8 @@ export class RollbackOperations {
       // cleanup tries that return again before it lets the services run.
       const halfRestored =
         owner?.phase === 'Failed' &&
-        dataStateOf(progress, s.plan.components.length) === 'partial' &&
-        (await s.backups.safetySnapshotsOf(owner.rollbackId)).length >= s.plan.components.length;
+        dataStateOf(progress, this.componentCount(owner)) === 'partial' &&
+        (await this.safetyComplete(owner));
       if (owner && halfRestored) {
         rollbackId = owner.rollbackId;
         actions.push(...(await this.recoverCrashed(owner)));
@@ -519,7 +537,7 @@ export class RollbackOperations {
     await s.log.append(id, { at: s.clock.now(), step: 'Cleanup', message: `the execution died at ${record.step}: cleanup takes over` });
     const mode = await s.modes.get();
     const ownsRecoveryMode = mode.mode === 'recovery' && mode.rollbackId === id;
-    const data = dataStateOf(await s.journal.listProgress(id), s.plan.components.length);
+    const data = dataStateOf(await s.journal.listProgress(id), this.componentCount(record));
     // A rollback that already failed keeps its own error; one whose process died says so.
     const failure = record.phase === 'Failed' && record.error ? { Error: record.error.name, Cause: record.error.message } : { Error: 'ExecutionDied', Cause: `the execution stopped at ${record.step} (its process died)` };
     let outcomeInput: Parameters<typeof s.steps.recordOutcome>[0];
@@ -542,7 +560,7 @@ export class RollbackOperations {
             : { rollbackId: id, failure, recoveryFailure: { Error: 'PartlyRestored', Cause: 'some components were restored and not returned' } };
     } else {
       const safety = await s.backups.safetySnapshotsOf(id);
-      if (safety.length < s.plan.components.length) {
+      if (safety.length < this.componentCount(record)) {
         actions.push(`rollback ${id} died before its safety snapshots were complete: no data had been changed`);
         outcomeInput = { rollbackId: id, failure };
       } else {
@@ -571,6 +589,12 @@ export class RollbackOperations {
     actions.push(`recorded rollback ${id} as ${outcome.phase} and released its lock`);
     return actions;
   }
+}
+
+/** How the audit trail names a targeted restore's scope (nothing for a whole-platform rollback). */
+function scopeText(scope: RestoreScope | undefined): string {
+  if (!scope) return '';
+  return ` of ${scope.components.join(', ')}${scope.items ? ` (only ${scope.items.description})` : ''}`;
 }
 
 /** What a rollback did to the data, from its per-component progress. */

@@ -11,6 +11,7 @@ import type { Catalog } from '../core/catalog.js';
 import { ConflictError, IntegrityError, NotFoundError } from '../core/errors.js';
 import { EVENT_VERSION, type EventDetail, type EventType } from '../core/events.js';
 import { dependencyLevels, type Plan } from '../core/plan.js';
+import { scopeComponents } from '../core/restore-scope.js';
 import type { Clock } from '../core/ports.js';
 import type { RollbackLock } from '../core/rollback-lock.js';
 import type { ComponentProgress, RollbackJournal, RollbackRecord } from '../core/rollback-journal.js';
@@ -168,7 +169,11 @@ export class RollbackSteps {
   async selectPoint(input: { rollbackId: string }): Promise<Selection> {
     await this.renew(input.rollbackId, 'SelectRecoveryPoint');
     const record = await this.record(input.rollbackId);
-    const levels = dependencyLevels(this.deps.plan.components);
+    // A targeted restore keeps its components' levels: what it restores still goes in dependency order.
+    const inScope = new Set(scopeComponents(this.deps.plan, record.scope));
+    const levels = dependencyLevels(this.deps.plan.components)
+      .map((level) => level.filter((c) => inScope.has(c.name)))
+      .filter((level) => level.length > 0);
     const order = levels.flat().map((c) => c.name);
     let recoveryPointId: string | null = null;
     const snapshotOf = new Map<string, string>();
@@ -188,7 +193,8 @@ export class RollbackSteps {
     for (const component of order) {
       await this.deps.journal.putProgress(input.rollbackId, emptyProgress(component, snapshotOf.get(component) ?? ''));
     }
-    const what = recoveryPointId ? `recovery point ${recoveryPointId}` : `the safety snapshots of ${'undoOf' in record.selection ? record.selection.undoOf : ''}`;
+    const source = recoveryPointId ? `recovery point ${recoveryPointId}` : `the safety snapshots of ${'undoOf' in record.selection ? record.selection.undoOf : ''}`;
+    const what = record.scope?.items ? `${record.scope.items.description} from ${source}` : source;
     await this.note(input.rollbackId, 'SelectRecoveryPoint', `restoring ${what}`, { recoveryPoint: recoveryPointId ?? undefined, order: order.join(',') });
     return {
       recoveryPointId,
@@ -334,6 +340,7 @@ export class RollbackSteps {
       restoreId: `${input.rollbackId}#${input.purpose}`,
       // Recovery gives back exactly the safety snapshot; a rollback and an undo reconcile auth.
       reconcile: input.purpose !== 'recovery',
+      ...(input.purpose === 'rollback' && record.scope?.items ? { items: record.scope.items } : {}),
       ...(deadline !== undefined ? { deadline } : {}),
       ...(input.continuation ? { resume: input.continuation } : {}),
     });

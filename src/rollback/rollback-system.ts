@@ -17,6 +17,7 @@ import type { RecoveryPointRecord } from '../core/catalog.js';
 import { localRollbackOperations, type LocalRollbackOptions } from '../local/local-rollback.js';
 import { openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
 import type { LocalEndpoints } from '../local/local-services.js';
+import { repairRequestOf, type RepairArgs, type RepairCommandName } from './repair-commands.js';
 import type { RollbackOperations, RollbackResult, RollbackStatus } from './rollback-operations.js';
 
 export interface RollbackSystemConfig extends LocalRollbackOptions {
@@ -92,6 +93,26 @@ export class RollbackSystem {
   /** `restore:alternative --backup-id=ID`: exactly that point. */
   restoreAlternative(backupId: string, credentials: CredentialsWithReason): Promise<RollbackResult> {
     return this.operations.rollback({ ...credentials, backupId, command: 'restore:alternative' });
+  }
+
+  /**
+   * A targeted restore: `repair:component` (`{ component }`), `auth:restore`, `agent:restore`
+   * (`{ agentId }`) or `agent:reset-config` (`{ agentId? }`), from the newest verified point or
+   * `backupId`. It runs as a rollback limited to its scope, so undo, status and logs apply to it.
+   */
+  repair(command: RepairCommandName, args: RepairArgs, credentials: CredentialsWithReason): Promise<RollbackResult> {
+    const { choice, scope } = repairRequestOf(this.operations.services.plan, command, args);
+    return this.operations.rollback({ ...credentials, ...choice, scope, command });
+  }
+
+  /** `repair:component --component=C`. */
+  repairComponent(component: string, credentials: CredentialsWithReason): Promise<RollbackResult> {
+    return this.repair('repair:component', { component }, credentials);
+  }
+
+  /** `agent:restore --id=A`: that agent's items and nothing else. */
+  restoreAgent(agentId: string, credentials: CredentialsWithReason & { backupId?: string }): Promise<RollbackResult> {
+    return this.repair('agent:restore', { agentId, backupId: credentials.backupId }, credentials);
   }
 
   /** `rollback:plan`: per component, what a rollback would write, delete and leave; changes nothing. */

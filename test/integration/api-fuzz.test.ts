@@ -28,14 +28,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { routeGroupHandler, type AdminApiDeps, type AdminApiHandler, type ApiRoute } from '../../src/api/admin-api.js';
 import { errorResponse, type ApiResult } from '../../src/api/api-http.js';
-import { auditQuery, cleanupRequest, createBackupRequest, healthQuery, planQuery, retentionRequest, safeModeRequest, signInRequest, startRollbackRequest, undoRequest, verifyBackupRequest } from '../../src/api/api-schemas.js';
+import { auditQuery, cleanupRequest, createBackupRequest, healthQuery, planQuery, repairPlanQuery, retentionRequest, safeModeRequest, signInRequest, startRepairRequest, startRollbackRequest, undoRequest, verifyBackupRequest } from '../../src/api/api-schemas.js';
 import { routeGroupFor, routeGroups } from '../../src/api/route-groups.js';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
 import { NotFoundError } from '../../src/core/errors.js';
+import { defaultPlanInput, parsePlan } from '../../src/core/plan.js';
 import { ManualClock } from '../../src/core/ports.js';
 import { ROLLBACK_COMMAND_NAMES } from '../../src/core/rollback-commands.js';
 import { localAdminApiDeps } from '../../src/local/local-admin-api.js';
 import { localRollbackOperations } from '../../src/local/local-rollback.js';
+import { REPAIR_COMMAND_NAMES, repairRequestOf } from '../../src/rollback/repair-commands.js';
 import { apiGatewayEvent } from '../support/api-events.js';
 import { startLocalTestEnv, tableState, TEST_ADMIN, type LocalTestEnv } from '../support/local-env.js';
 
@@ -164,6 +166,12 @@ const invalid = {
   recoveryPointId: badId('rp'),
   rollbackId: badId('rb'),
   component: fc.oneof(nonString, fc.constant(''), tooLong(64)),
+  repairCommand: fc.oneof(
+    nonString,
+    fc.string({ maxLength: 30 }).filter((s) => !(REPAIR_COMMAND_NAMES as readonly string[]).includes(s)),
+    fc.constantFrom(...ROLLBACK_COMMAND_NAMES, 'repair:Component', 'agent:restore ', 'agent:*', '__proto__', 'constructor'),
+  ),
+  agentId: fc.oneof(nonString, fc.constant(''), tooLong(128), fc.constantFrom('a#b', 'AGENT#x', '../x', 'a b', 'ä', 'x\u0000')),
   backupType: fc.oneof(nonString, fc.string({ maxLength: 20 }).filter((s) => s !== 'full' && s !== 'incremental'), fc.constantFrom('FULL', 'full ', 'Incremental', 'differential')),
   boolean: nonBoolean,
   isTrue: notTrue,
@@ -266,6 +274,7 @@ type Spec = BodySpec | QuerySpec | PathSpec;
 const field = (name: string, required: boolean, arb: fc.Arbitrary<unknown>, text = true): Field => ({ name, required, invalid: arb, text });
 
 const PLAN_COMPONENTS = ['vision-lake', 'auth', 'agents', 'squadrons'];
+const DEFAULT_PLAN = parsePlan(defaultPlanInput());
 
 const SPECS: readonly Spec[] = [
   {
@@ -289,6 +298,24 @@ const SPECS: readonly Spec[] = [
       field('confirmDataLoss', true, invalid.confirmDataLoss, false),
       field('password', true, invalid.password),
       field('hours', false, invalid.hours, false),
+      field('backupId', false, invalid.recoveryPointId),
+      field('expectRecoveryPointId', false, invalid.recoveryPointId),
+    ],
+    emptyIsValid: false,
+  },
+  {
+    kind: 'body',
+    method: 'POST',
+    path: '/api/rollbacks/repair',
+    schema: startRepairRequest,
+    base: { command: 'repair:component', component: 'vision-lake', reason: 'fuzz', confirmDataLoss: true, password: WRONG_PASSWORD },
+    fields: [
+      field('command', true, invalid.repairCommand),
+      field('reason', true, invalid.reason),
+      field('confirmDataLoss', true, invalid.confirmDataLoss, false),
+      field('password', true, invalid.password),
+      field('component', false, invalid.component),
+      field('agentId', false, invalid.agentId),
       field('backupId', false, invalid.recoveryPointId),
       field('expectRecoveryPointId', false, invalid.recoveryPointId),
     ],
@@ -367,6 +394,28 @@ const SPECS: readonly Spec[] = [
       { name: 'backupId', valid: fc.constant('rp-20200101T000000000Z-000000'), invalid: badId('rp').filter((v): v is string => typeof v === 'string') },
     ],
     refused: (q) => !planQuery.safeParse(q).success,
+  },
+  {
+    kind: 'query',
+    method: 'GET',
+    path: '/api/rollbacks/repair-plan',
+    params: [
+      { name: 'command', valid: fc.constantFrom(...REPAIR_COMMAND_NAMES), invalid: invalid.repairCommand.filter((v): v is string => typeof v === 'string') },
+      { name: 'component', valid: fc.constantFrom(...PLAN_COMPONENTS), invalid: fc.constantFrom('', 'nope', 'AUTH', 'auth ', '../auth', '__proto__', 'x'.repeat(70)) },
+      { name: 'agentId', valid: fc.constant('agt-0000000000ab'), invalid: invalid.agentId.filter((v): v is string => typeof v === 'string') },
+      { name: 'backupId', valid: fc.constant('rp-20200101T000000000Z-000000'), invalid: badId('rp').filter((v): v is string => typeof v === 'string') },
+    ],
+    // Refused by the schema, or by the command's own rules (a missing or extra flag, an unknown component).
+    refused: (q) => {
+      const parsed = repairPlanQuery.safeParse(q);
+      if (!parsed.success) return true;
+      try {
+        repairRequestOf(DEFAULT_PLAN, parsed.data.command, parsed.data);
+        return false;
+      } catch {
+        return true;
+      }
+    },
   },
   {
     kind: 'query',

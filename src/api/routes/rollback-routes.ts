@@ -6,10 +6,11 @@
  */
 import { isFinished } from '../../core/rollback-journal.js';
 import { ROLLBACK_COMMANDS, rollbackRequestOf } from '../../core/rollback-commands.js';
-import type { RollbackResult } from '../../rollback/rollback-operations.js';
-import { cleanupRequest, planQuery, rollbackPath, startRollbackRequest, undoRequest } from '../api-schemas.js';
-import { ok, parseBody, parseParams } from '../api-http.js';
-import type { RouteGroup } from '../admin-api.js';
+import type { RollbackOperations, RollbackRequest, RollbackResult } from '../../rollback/rollback-operations.js';
+import { repairRequestOf } from '../../rollback/repair-commands.js';
+import { cleanupRequest, planQuery, repairPlanQuery, rollbackPath, startRepairRequest, startRollbackRequest, undoRequest } from '../api-schemas.js';
+import { ok, parseBody, parseParams, type ApiResult } from '../api-http.js';
+import type { AdminApiDeps, RouteGroup } from '../admin-api.js';
 import { confirmedAdministrator } from '../password-confirmation.js';
 
 function started(result: RollbackResult): Record<string, unknown> {
@@ -21,6 +22,30 @@ function started(result: RollbackResult): Record<string, unknown> {
     message: result.message,
     ...(result.error !== undefined ? { error: result.error } : {}),
   };
+}
+
+function planAnswer(plan: Awaited<ReturnType<RollbackOperations['plan']>>): ApiResult {
+  const p = plan.recoveryPoint;
+  return ok({ recoveryPoint: { recoveryPointId: p.recoveryPointId, createdAt: p.createdAt, status: p.status, verifiedAt: p.verifiedAt }, components: plan.components });
+}
+
+/** Starts a confirmed rollback or targeted restore without waiting for it: 202 with its id. */
+async function startAnswer(
+  deps: AdminApiDeps,
+  who: Awaited<ReturnType<typeof confirmedAdministrator>>,
+  request: { command: string; reason: string; expectRecoveryPointId?: string | undefined },
+  what: Pick<RollbackRequest, 'hours' | 'backupId' | 'mode' | 'scope'>,
+): Promise<ApiResult> {
+  const result = await deps.operations.startRollback(who.username, {
+    ...what,
+    reason: request.reason,
+    command: request.command,
+    wait: false,
+    source: who.source,
+    origin: who.origin,
+    ...(request.expectRecoveryPointId !== undefined ? { expectRecoveryPointId: request.expectRecoveryPointId } : {}),
+  });
+  return ok(started(result), 202);
 }
 
 export const rollbackRoutes: RouteGroup = {
@@ -36,8 +61,7 @@ export const rollbackRoutes: RouteGroup = {
       handle: async (event, deps) => {
         const query = parseParams(event.queryStringParameters, planQuery);
         const plan = await deps.operations.plan(query.backupId !== undefined ? { backupId: query.backupId } : { hours: query.hours ?? 24 });
-        const p = plan.recoveryPoint;
-        return ok({ recoveryPoint: { recoveryPointId: p.recoveryPointId, createdAt: p.createdAt, status: p.status, verifiedAt: p.verifiedAt }, components: plan.components });
+        return planAnswer(plan);
       },
     },
     {
@@ -50,18 +74,34 @@ export const rollbackRoutes: RouteGroup = {
       handle: async (event, deps, session) => {
         const request = parseBody(event, startRollbackRequest);
         const who = await confirmedAdministrator(event, deps, session, request.password, 'rollback.start');
-        const choice = rollbackRequestOf(request.command, request);
-        const result = await deps.operations.startRollback(who.username, {
-          ...choice,
-          mode: ROLLBACK_COMMANDS[request.command].mode,
-          reason: request.reason,
-          command: request.command,
-          wait: false,
-          source: who.source,
-          origin: who.origin,
-          ...(request.expectRecoveryPointId !== undefined ? { expectRecoveryPointId: request.expectRecoveryPointId } : {}),
-        });
-        return ok(started(result), 202);
+        return startAnswer(deps, who, request, { ...rollbackRequestOf(request.command, request), mode: ROLLBACK_COMMANDS[request.command].mode });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/rollbacks/repair-plan',
+      summary: 'Dry run of a targeted restore (repair:component, auth:restore, agent:restore, agent:reset-config): its point and what it would write, delete and leave',
+      access: 'viewer',
+      query: repairPlanQuery,
+      handle: async (event, deps) => {
+        const query = parseParams(event.queryStringParameters, repairPlanQuery);
+        const { choice, scope } = repairRequestOf(deps.operations.services.plan, query.command, query);
+        const plan = await deps.operations.plan(choice, scope);
+        return planAnswer(plan);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/rollbacks/repair',
+      summary: 'Start a targeted restore (password confirmed again, data loss confirmed); 202 with its rollback id',
+      access: 'admin',
+      body: startRepairRequest,
+      status: 202,
+      handle: async (event, deps, session) => {
+        const request = parseBody(event, startRepairRequest);
+        const who = await confirmedAdministrator(event, deps, session, request.password, 'rollback.start');
+        const { choice, scope } = repairRequestOf(deps.operations.services.plan, request.command, request);
+        return startAnswer(deps, who, request, { ...choice, scope });
       },
     },
     {

@@ -26,7 +26,7 @@ function parseHours(value: string): number {
   return n;
 }
 
-function str(v: unknown): string | undefined {
+export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -42,7 +42,7 @@ function showStep(ctx: CommandContext, step: ExecutionStep): void {
   if (step.status === 'failed') ctx.progress.step(`  ✗ ${step.state}: ${step.detail ?? 'failed'}`);
 }
 
-async function openOperations(ctx: CommandContext): Promise<RollbackOperations> {
+export async function openOperations(ctx: CommandContext): Promise<RollbackOperations> {
   return ctx.operations({
     onTransition: (_, t) => {
       const step = stepOfTransition(t);
@@ -59,7 +59,7 @@ function exitCodeOfResult(result: { success: boolean; errorName?: string | undef
 }
 
 /** The outcome of a rollback, waited for or not, as the contract's shape and a text for people. */
-function outcomeOutput(r: {
+export function outcomeOutput(r: {
   success: boolean;
   rollbackId: string;
   recoveryPointId: string | null;
@@ -95,9 +95,9 @@ function outcomeOutput(r: {
 }
 
 /** Shows the point and what will be lost, on stderr (stdout carries only the result). */
-function showPlan(ctx: CommandContext, command: string, point: { recoveryPointId: string; createdAt: string }, components: readonly { component: string; write: number; delete: number }[]): void {
+export function showPlan(ctx: CommandContext, command: string, point: { recoveryPointId: string; createdAt: string }, components: readonly { component: string; write: number; delete: number }[], scope?: string): void {
   const changes = components.map((c) => `${c.component}: ${String(c.write)} to write, ${String(c.delete)} to delete`).join('; ');
-  ctx.progress.step(`${command}: to ${point.recoveryPointId} (taken ${point.createdAt}); changes since then are lost (${changes})`);
+  ctx.progress.step(`${command}: ${scope !== undefined ? `${scope} ` : ''}to ${point.recoveryPointId} (taken ${point.createdAt}); changes since then are lost (${changes})`);
 }
 
 const POLL_MS = 1000;
@@ -189,7 +189,7 @@ async function rollbackViaApi(ctx: CommandContext, api: AdminApiClient, credenti
   return afterStart(ctx, api, started);
 }
 
-async function afterStart(ctx: CommandContext, api: AdminApiClient, started: { rollbackId: string; recoveryPointId: string | null; phase: string; message: string }): Promise<CommandResult> {
+export async function afterStart(ctx: CommandContext, api: AdminApiClient, started: { rollbackId: string; recoveryPointId: string | null; phase: string; message: string }): Promise<CommandResult> {
   try {
     if (!ctx.flags.wait) return outcomeOutput({ ...started, success: true, warnings: [], components: [] });
     return apiOutcome(await followViaApi(ctx, api, started.rollbackId));
@@ -198,7 +198,7 @@ async function afterStart(ctx: CommandContext, api: AdminApiClient, started: { r
   }
 }
 
-async function resultOutput(ops: RollbackOperations, result: RollbackResult): Promise<CommandResult> {
+export async function resultOutput(ops: RollbackOperations, result: RollbackResult): Promise<CommandResult> {
   const status = await ops.status(result.rollbackId);
   return outcomeOutput({ ...result, components: status.components });
 }
@@ -209,7 +209,7 @@ const extraOptions: Partial<Record<RollbackCommandName, (c: Command) => Command>
   'restore:alternative': (c) => c.option('--backup-id <id>', 'the recovery point'),
 };
 
-function credentialOptions(command: Command): Command {
+export function credentialOptions(command: Command): Command {
   return command
     .option('--username <name>', 'administrator (or WING_USERNAME)')
     .option('--totp <code>', 'authentication code (or WING_TOTP)')
