@@ -15,6 +15,7 @@ import { restoreOrder } from '../core/plan.js';
 import { scopeComponents, validatedScope, type RestoreScope } from '../core/restore-scope.js';
 import type { RollbackMode } from '../core/rollback-commands.js';
 import { isFinished, type ComponentProgress, type RollbackRecord, type RollbackSelection } from '../core/rollback-journal.js';
+import { withLock } from '../core/rollback-lock.js';
 import { assertModeAllows, type SystemModeState } from '../core/system-mode.js';
 import type { RollbackServices } from './rollback-services.js';
 import { ROLLBACK_LEASE_MS } from './rollback-steps.js';
@@ -135,6 +136,20 @@ export class RollbackOperations {
     return this.refusalsAudited(actor, action, context.source, async () => {
       assertModeAllows(await this.deps.services.modes.get(), 'change', { administrator: level === 'admin' });
     });
+  }
+
+  /**
+   * A † change made outside the state machine (resync of the index, clearing caches, restarting
+   * agents) for an authenticated administrator: refused in recovery mode (exit 6), run under the
+   * rollback lock (so it never races a rollback, a backup's prune or another change), and audited
+   * as `action` with `detail(result)`, or as refused.
+   */
+  changeAs<T>(initiator: string, action: string, request: { reason?: string | undefined; source?: string | undefined }, detail: (result: T) => string, fn: () => Promise<T>): Promise<T> {
+    const described = (r: T): string => `${request.reason ? `${request.reason}: ` : ''}${detail(r)}`;
+    return this.audited(initiator, action, request.source, described, async () => {
+      assertModeAllows(await this.deps.services.modes.get(), 'change', { administrator: true });
+      return withLock(this.deps.services.lock, `${action}-${random()}`, action, () => fn());
+    }, 'succeeded');
   }
 
   /**
