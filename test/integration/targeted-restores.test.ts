@@ -14,6 +14,7 @@ import { validatedScope } from '../../src/core/restore-scope.js';
 import { localRollbackOperations } from '../../src/local/local-rollback.js';
 import { repairRequestOf } from '../../src/rollback/repair-commands.js';
 import type { RollbackOperations } from '../../src/rollback/rollback-operations.js';
+import { expectOutboxEventsValid } from '../support/event-validation.js';
 import { startLocalTestEnv, tableState, TEST_ADMIN, type LocalTestEnv } from '../support/local-env.js';
 
 type Item = Record<string, AttributeValue>;
@@ -172,6 +173,13 @@ describe('targeted restores: one component or one agent, nothing else', () => {
     const after = await snapshotOf();
     for (const table of TABLES.filter((t) => t !== names.authTable)) expect(after.get(table), table).toEqual(before.get(table));
     expect((await ops.status(result.rollbackId)).components.map((c) => c.component)).toEqual(['auth']);
+  });
+
+  it('every event the backups, repairs and undo emitted validates against its schema in schemas/events', () => {
+    const counts = expectOutboxEventsValid(env.runtime.paths.notifications);
+    for (const type of ['BackupCompleted', 'RollbackRequested', 'RollbackStarted', 'ComponentRestored', 'SystemModeChanged', 'RollbackCompleted', 'RollbackUndone']) {
+      expect(counts.get(type) ?? 0, type).toBeGreaterThan(0);
+    }
   });
 
   it('refuses bad targets before anything runs: unknown component, malformed agent id, item scope on a component with S3 objects', () => {
