@@ -28,7 +28,7 @@ let services: Promise<RollbackServices> | undefined;
 export function awsRollbackServices(): Promise<RollbackServices> {
   services ??= Promise.resolve().then(() => {
     const env = readAwsEnvironment();
-    return awsRollbackServicesFor({ plan: env.plan, kmsKeyId: env.kmsKeyId, eventBusName: env.eventBusName, region: env.region, mirrorLog: (log) => new CloudWatchMirroredLog(log) });
+    return awsRollbackServicesFor({ plan: env.plan, kmsKeyId: env.kmsKeyId, eventBusName: env.eventBusName, topicArns: env.topicArns, region: env.region, mirrorLog: (log) => new CloudWatchMirroredLog(log) });
   });
   return services;
 }

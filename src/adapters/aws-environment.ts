@@ -11,6 +11,8 @@ export interface AwsEnvironment {
   readonly plan: Plan;
   readonly kmsKeyId: string;
   readonly eventBusName: string;
+  /** The administrators' topic and the users' service-notice topic. */
+  readonly topicArns: { readonly admin: string; readonly users: string };
   readonly region: string | undefined;
 }
 
@@ -18,6 +20,8 @@ const schema = z.object({
   WING_PLAN: z.string().min(2),
   WING_KMS_KEY_ID: z.string().min(1),
   WING_EVENT_BUS_NAME: z.string().min(1),
+  WING_ADMIN_TOPIC_ARN: z.string().startsWith('arn:'),
+  WING_USER_TOPIC_ARN: z.string().startsWith('arn:'),
   AWS_REGION: z.string().optional(),
 });
 
@@ -30,7 +34,7 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnv
   } catch (err) {
     throw new ValidationError(`bad Lambda environment: WING_PLAN is not a valid plan (${err instanceof Error ? err.message : String(err)})`);
   }
-  return { plan, kmsKeyId: r.data.WING_KMS_KEY_ID, eventBusName: r.data.WING_EVENT_BUS_NAME, region: r.data.AWS_REGION };
+  return { plan, kmsKeyId: r.data.WING_KMS_KEY_ID, eventBusName: r.data.WING_EVENT_BUS_NAME, topicArns: { admin: r.data.WING_ADMIN_TOPIC_ARN, users: r.data.WING_USER_TOPIC_ARN }, region: r.data.AWS_REGION };
 }
 
 /** What the admin API's Lambdas need beyond the rollback services. */

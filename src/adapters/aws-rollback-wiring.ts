@@ -7,6 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { NoticeTopic } from '../core/notifications.js';
 import type { Plan } from '../core/plan.js';
 import { systemClock } from '../core/ports.js';
 import type { RollbackLog } from '../core/rollback-log.js';
@@ -15,11 +17,13 @@ import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { KmsKeyService } from './kms-key-service.js';
 import { ObjectStoreRollbackLog } from './object-store-rollback-log.js';
 import { S3ObjectStore } from './s3-object-store.js';
+import { SnsNotifier } from './sns-notifier.js';
 
 export interface AwsRollbackConfig {
   readonly plan: Plan;
   readonly kmsKeyId: string;
   readonly eventBusName: string;
+  readonly topicArns: Readonly<Record<NoticeTopic, string>>;
   readonly region?: string | undefined;
   /** Wraps the S3 rollback log (the Lambdas mirror every line to CloudWatch Logs). */
   readonly mirrorLog?: (log: RollbackLog) => RollbackLog;
@@ -37,6 +41,7 @@ export function awsRollbackServicesFor(config: AwsRollbackConfig): RollbackServi
     vaultStore,
     keys: new KmsKeyService(new KMSClient(clientConfig), config.kmsKeyId),
     events: new EventBridgePublisher(new EventBridgeClient(clientConfig), config.eventBusName),
+    notifier: new SnsNotifier(new SNSClient(clientConfig), config.topicArns),
     log: config.mirrorLog ? config.mirrorLog(log) : log,
     clock: systemClock,
     auditObjectLock: true,

@@ -49,7 +49,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<AwsTarge
   if (planDigest(plan) !== outputs.planDigest) {
     throw new ValidationError(`the local plan differs from the one stack ${options.stackName} was deployed with: use the deployed plan (WING_HOME/plan.json), or deploy this one with "npx cdk deploy"`);
   }
-  const services = awsRollbackServicesFor({ plan, kmsKeyId: outputs.kmsKeyArn, eventBusName: outputs.eventBusName, region: options.region });
+  const services = awsRollbackServicesFor({ plan, kmsKeyId: outputs.kmsKeyArn, eventBusName: outputs.eventBusName, topicArns: { admin: outputs.adminTopicArn, users: outputs.userTopicArn }, region: options.region });
   const operations = new RollbackOperations({ services, executor: new StepFunctionsExecutor(new SFNClient({ region: options.region }), outputs.stateMachineArn) });
   const api = new AdminApiClient(outputs.adminApiUrl.replace(/\/+$/, ''));
   return {

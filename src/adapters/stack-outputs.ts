@@ -15,6 +15,8 @@ export const STACK_OUTPUTS = {
   auditBucketName: 'AuditBucketName',
   kmsKeyArn: 'KmsKeyArn',
   eventBusName: 'EventBusName',
+  adminTopicArn: 'AdminTopicArn',
+  userTopicArn: 'UserNoticeTopicArn',
   stateMachineArn: 'RollbackStateMachineArn',
   planDigest: 'PlanDigest',
 } as const;
@@ -29,6 +31,8 @@ const outputsSchema = z.object({
   auditBucketName: z.string().min(3),
   kmsKeyArn: z.string().startsWith('arn:'),
   eventBusName: z.string().min(1),
+  adminTopicArn: z.string().startsWith('arn:'),
+  userTopicArn: z.string().startsWith('arn:'),
   stateMachineArn: z.string().startsWith('arn:'),
   planDigest: z.string().regex(/^[0-9a-f]{64}$/),
 });

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { rollbackTaskHandlers, rollbackTaskNames } from '../../lambdas/rollback-task-handlers.js';
+import { LOCAL_TOPICS } from '../adapters/outbox-publisher.js';
 import { EVENT_SOURCE, type EventType } from '../core/events.js';
 import { isFinished, type RollbackRecord } from '../core/rollback-journal.js';
 import type { RollbackExecutor } from '../rollback/rollback-operations.js';
@@ -19,7 +20,7 @@ import { isProcessAlive } from './run-owner.js';
 
 export const ROLLBACK_STATE_MACHINE = 'emergency-rollback';
 export const LOCAL_EVENT_BUS = 'wing-rollback-local';
-export const LOCAL_ADMIN_TOPIC = 'arn:aws:sns:local:000000000000:wing-rollback-admin';
+export const LOCAL_ADMIN_TOPIC = LOCAL_TOPICS.admin;
 
 export interface LocalExecutorOptions {
   /** Where the notification outbox is (events and SNS notifications land there). */

@@ -10,7 +10,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
 import { localDynamoClient, localS3Client } from '../adapters/local-clients.js';
 import { LocalKeyService } from '../adapters/local-key-service.js';
-import { OutboxPublisher } from '../adapters/outbox-publisher.js';
+import { OutboxNotifier, OutboxPublisher } from '../adapters/outbox-publisher.js';
 import { S3ObjectStore } from '../adapters/s3-object-store.js';
 import type { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
 import type { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
@@ -121,6 +121,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     vaultStore,
     keys,
     events: new OutboxPublisher(paths.notifications),
+    notifier: new OutboxNotifier(paths.notifications),
     log: new FileRollbackLog(paths.logs),
     clock,
     isOwnerAlive: (owner) => isProcessAlive(owner.pid),

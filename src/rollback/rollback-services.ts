@@ -18,6 +18,7 @@ import { SystemTable } from '../adapters/system-table.js';
 import { ZstdCompressor } from '../adapters/zstd-compressor.js';
 import { AccessGate } from '../core/access-gate.js';
 import type { EventPublisher } from '../core/events.js';
+import type { Notifier } from '../core/notifications.js';
 import type { Plan } from '../core/plan.js';
 import type { Clock, KeyService, ObjectStore } from '../core/ports.js';
 import type { RollbackLog } from '../core/rollback-log.js';
@@ -32,6 +33,8 @@ export interface RollbackServicesDeps {
   readonly vaultStore: ObjectStore;
   readonly keys: KeyService;
   readonly events: EventPublisher;
+  /** Administrators' and users' notifications outside the state machine (drills, health). */
+  readonly notifier: Notifier;
   readonly log: RollbackLog;
   readonly clock: Clock;
   readonly isOwnerAlive?: (owner: RunOwner) => boolean;
@@ -82,5 +85,5 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     clock: deps.clock,
     audit,
   });
-  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, audit, steps, log: deps.log, events: deps.events, plan: deps.plan, clock: deps.clock };
+  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
 }

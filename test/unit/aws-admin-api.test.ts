@@ -93,6 +93,8 @@ describe('the admin API Lambdas environment', () => {
     WING_PLAN: JSON.stringify({ components: defaultPlan().components }),
     WING_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/abc',
     WING_EVENT_BUS_NAME: 'default',
+    WING_ADMIN_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:wing-rollback-admin',
+    WING_USER_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:wing-rollback-user-notices',
     WING_STATE_MACHINE_ARN: SM,
     WING_SESSION_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:wing-session-key',
   };

@@ -2,10 +2,13 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher } from '../../src/adapters/eventbridge-publisher.js';
-import { OutboxPublisher } from '../../src/adapters/outbox-publisher.js';
+import { LOCAL_TOPICS, OutboxNotifier, OutboxPublisher } from '../../src/adapters/outbox-publisher.js';
+import { SnsNotifier } from '../../src/adapters/sns-notifier.js';
+import { noticeSubject } from '../../src/core/notifications.js';
 import { TransientError } from '../../src/core/errors.js';
 import type { WingEvent } from '../../src/core/events.js';
 
@@ -46,6 +49,37 @@ describe('OutboxPublisher', () => {
     expect(lines.map((l) => l.detailType)).toEqual(['BackupCompleted', 'BackupFailed']);
     expect(lines[0]).toMatchObject({ source: 'wing.rollback', detail: event.detail });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('notifiers', () => {
+  const sns = mockClient(SNSClient);
+  afterEach(() => {
+    sns.reset();
+  });
+
+  it('SnsNotifier publishes to the topic of the notice: administrators or users', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const notifier = new SnsNotifier(new SNSClient({ region: 'us-east-1' }), { admin: 'arn:aws:sns:us-east-1:1:admin', users: 'arn:aws:sns:us-east-1:1:users' });
+
+    await notifier.notify({ topic: 'admin', subject: noticeSubject('drill FAILED'), message: 'details' });
+    await notifier.notify({ topic: 'users', subject: noticeSubject('maintenance'), message: 'read-only for a while' });
+
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input)).toEqual([
+      { TopicArn: 'arn:aws:sns:us-east-1:1:admin', Subject: '[WING rollback] drill FAILED', Message: 'details' },
+      { TopicArn: 'arn:aws:sns:us-east-1:1:users', Subject: '[WING rollback] maintenance', Message: 'read-only for a while' },
+    ]);
+  });
+
+  it('OutboxNotifier writes the line the local state machine writes for its SNS states, and subjects stay within SNS limits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outbox-'));
+    const path = join(dir, 'notifications.jsonl');
+    await new OutboxNotifier(path).notify({ topic: 'users', subject: noticeSubject(`a\nvery ${'long '.repeat(40)}subject`), message: 'm' });
+    const line = JSON.parse((await readFile(path, 'utf8')).trim()) as { channel: string; topic: string; subject: string; message: string };
+    expect(line).toMatchObject({ channel: 'notification', topic: LOCAL_TOPICS.users, message: 'm' });
+    expect(line.subject.length).toBeLessThanOrEqual(99);
+    expect(line.subject).not.toContain('\n');
     await rm(dir, { recursive: true, force: true });
   });
 });

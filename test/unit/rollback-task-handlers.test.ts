@@ -58,13 +58,15 @@ describe('Lambda environment', () => {
   const plan = JSON.stringify(defaultPlanInput());
 
   it('reads the plan, key and bus once, validated', () => {
-    const env = readAwsEnvironment({ WING_PLAN: plan, WING_KMS_KEY_ID: 'alias/wing', WING_EVENT_BUS_NAME: 'default', AWS_REGION: 'eu-west-1' });
+    const env = readAwsEnvironment({ WING_PLAN: plan, WING_KMS_KEY_ID: 'alias/wing', WING_EVENT_BUS_NAME: 'default', WING_ADMIN_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:admin', WING_USER_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:users', AWS_REGION: 'eu-west-1' });
     expect(env.plan.components.map((c) => c.name)).toEqual(['vision-lake', 'auth', 'agents', 'squadrons']);
     expect(env).toMatchObject({ kmsKeyId: 'alias/wing', eventBusName: 'default', region: 'eu-west-1' });
   });
 
   it('names what is missing or wrong in one line', () => {
     expect(() => readAwsEnvironment({ WING_PLAN: plan, WING_EVENT_BUS_NAME: 'b' })).toThrow(/WING_KMS_KEY_ID/);
-    expect(() => readAwsEnvironment({ WING_PLAN: '{"components": 3}', WING_KMS_KEY_ID: 'k', WING_EVENT_BUS_NAME: 'b' })).toThrow(/WING_PLAN is not a valid plan/);
+    const topics = { WING_ADMIN_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:admin', WING_USER_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:users' };
+    expect(() => readAwsEnvironment({ WING_PLAN: '{"components": 3}', WING_KMS_KEY_ID: 'k', WING_EVENT_BUS_NAME: 'b', ...topics })).toThrow(/WING_PLAN is not a valid plan/);
+    expect(() => readAwsEnvironment({ WING_PLAN: plan, WING_KMS_KEY_ID: 'k', WING_EVENT_BUS_NAME: 'b', WING_ADMIN_TOPIC_ARN: 'not-an-arn', WING_USER_TOPIC_ARN: topics.WING_USER_TOPIC_ARN })).toThrow(/WING_ADMIN_TOPIC_ARN/);
   });
 });
