@@ -188,6 +188,8 @@ describe('† commands while npm start owns the state folder', { timeout: 300_00
       [STACK_OUTPUTS.auditBucketName]: plan.auditBucket,
       [STACK_OUTPUTS.kmsKeyArn]: 'arn:aws:kms:eu-west-1:000000000000:key/test',
       [STACK_OUTPUTS.eventBusName]: 'default',
+      [STACK_OUTPUTS.adminTopicArn]: 'arn:aws:sns:eu-west-1:000000000000:wing-rollback-admin',
+      [STACK_OUTPUTS.userTopicArn]: 'arn:aws:sns:eu-west-1:000000000000:wing-rollback-user-notices',
       [STACK_OUTPUTS.stateMachineArn]: 'arn:aws:states:eu-west-1:000000000000:stateMachine:wing-rollback',
       [STACK_OUTPUTS.planDigest]: planDigest(plan),
     };
