@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode, ValidationError } from '../core/errors.js';
-import { registerBackupCreate, registerBackupList, registerBackupVerify } from './commands/backup-commands.js';
+import { registerBackupCreate, registerBackupDrill, registerBackupList, registerBackupVerify } from './commands/backup-commands.js';
 import { registerInit } from './commands/init-command.js';
 import { registerPlanShow } from './commands/plan-command.js';
 import { registerRetentionApply } from './commands/retention-command.js';
@@ -31,7 +31,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, our wording); help still shows.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify, registerAuthResetAdmin, registerAuditReport, registerKeysExport, registerKeysImport]) {
+  for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerBackupDrill, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify, registerAuthResetAdmin, registerAuditReport, registerKeysExport, registerKeysImport]) {
     withGlobalFlags(register(program)).exitOverride();
   }
   for (const command of [...registerRollbackCommands(program), ...registerRepairCommands(program)]) withGlobalFlags(command).exitOverride();

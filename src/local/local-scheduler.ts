@@ -15,10 +15,13 @@ import { ConflictError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { localSchedule } from '../core/schedule-expression.js';
 import type { BackupManager } from '../rollback/backup-manager.js';
+import type { RestoreDrill } from '../rollback/restore-drill.js';
 
 export interface SchedulerDeps {
   readonly plan: Plan;
   readonly backups: BackupManager;
+  /** Restore drills on the plan's `drillSchedule` (none without). */
+  readonly drills?: RestoreDrill;
   readonly audit?: AuditTrail;
   /** Time source of the once-a-day retention (tests move it). */
   readonly now?: () => number;
@@ -27,8 +30,8 @@ export interface SchedulerDeps {
 }
 
 export interface LocalScheduler {
-  /** The schedules, for the start-up message. */
-  readonly schedules: readonly { expression: string; components: readonly string[] }[];
+  /** The schedules, for the start-up message: backups of components, and other jobs by name. */
+  readonly schedules: readonly { expression: string; components: readonly string[]; job?: string }[];
   stop(): void;
 }
 
@@ -36,9 +39,16 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
   const byExpression = new Map<string, string[]>();
   for (const c of deps.plan.components) byExpression.set(c.schedule, [...(byExpression.get(c.schedule) ?? []), c.name]);
   const stops: (() => void)[] = [];
-  const schedules = [...byExpression].map(([expression, components]) => ({ expression, components }));
   const retention = { lastAt: Number.NEGATIVE_INFINITY };
-  for (const { expression, components } of schedules) {
+  const jobs: { expression: string; components: readonly string[]; job?: string; once: () => Promise<void> }[] = [...byExpression].map(([expression, components]) => ({
+    expression,
+    components,
+    once: () => runOnce(deps, components, retention),
+  }));
+  const drills = deps.drills;
+  if (drills) jobs.push({ expression: deps.plan.drillSchedule, components: [], job: 'restore drill', once: () => runDrill(deps, drills) });
+  const schedules = jobs.map(({ expression, components, job }) => ({ expression, components, ...(job !== undefined ? { job } : {}) }));
+  for (const { expression, once } of jobs) {
     let running = false;
     const run = async (): Promise<void> => {
       if (running) {
@@ -47,7 +57,7 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
       }
       running = true;
       try {
-        await runOnce(deps, components, retention);
+        await once();
       } finally {
         running = false;
       }
@@ -81,15 +91,33 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
 
 const RETENTION_EVERY_MS = 24 * 3_600_000;
 
+/** Records a scheduled run in the audit trail (actor `system`); a failure to record is reported, not thrown. */
+function auditRun(deps: SchedulerDeps, entry: Omit<AuditEntry, 'actor' | 'source'>): Promise<void> {
+  return (deps.audit?.append({ actor: 'system', source: 'scheduler', ...entry }) ?? Promise.resolve()).then(
+    () => undefined,
+    (err: unknown) => {
+      deps.report(`the audit trail did not take a scheduled run: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
+}
+
+/** A scheduled restore drill of the newest point; its outcome is on the point, in the events and, when it failed, notified. */
+async function runDrill(deps: SchedulerDeps, drills: RestoreDrill): Promise<void> {
+  try {
+    const outcome = await drills.run();
+    const detail = `${outcome.recoveryPointId} ${outcome.record.result} in ${String(outcome.record.durationMs)} ms (${String(outcome.record.items)} items)`;
+    deps.report(`scheduled restore drill: ${detail}`);
+    await auditRun(deps, { action: 'drill.scheduled', outcome: outcome.record.result === 'passed' ? 'succeeded' : 'failed', detail });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.report(`scheduled restore drill ${err instanceof ConflictError ? 'skipped' : 'failed'}: ${message}`);
+    await auditRun(deps, { action: 'drill.scheduled', outcome: err instanceof ConflictError ? 'refused' : 'failed', detail: message });
+  }
+}
+
 async function runOnce(deps: SchedulerDeps, components: readonly string[], retention: { lastAt: number }): Promise<void> {
   const now = deps.now ?? Date.now;
-  const audit = (entry: Omit<AuditEntry, 'actor' | 'source'>): Promise<void> =>
-    (deps.audit?.append({ actor: 'system', source: 'scheduler', ...entry }) ?? Promise.resolve()).then(
-      () => undefined,
-      (err: unknown) => {
-        deps.report(`the audit trail did not take a scheduled run: ${err instanceof Error ? err.message : String(err)}`);
-      },
-    );
+  const audit = (entry: Omit<AuditEntry, 'actor' | 'source'>): Promise<void> => auditRun(deps, entry);
   /** A refusal of the mode is a skip, said and audited; anything else is a failure. */
   const step = async (what: string, action: string, run: () => Promise<string>): Promise<boolean> => {
     try {

@@ -15,6 +15,7 @@ import {
   type BackupLease,
   type Catalog,
   type CheckResult,
+  type DrillRecord,
   type RecoveryPointRecord,
   type RecoveryPointStatus,
   type SnapshotMeta,
@@ -582,6 +583,36 @@ export class BackupManager {
     const doc = await openRecoveryPoint(bytes, storeKey, this.reader.ring);
     if (doc.recoveryPointId !== recoveryPointId) throw new IntegrityError(`damaged object ${storeKey}: holds ${doc.recoveryPointId}`, storeKey);
     return doc;
+  }
+
+  /** A reader with empty caches over the vault: a restore drill reads every object afresh. */
+  vaultReader(): VaultReader {
+    return this.freshReader();
+  }
+
+  /** Runs `fn` under a backup lease, so that retention prunes nothing it reads (restore drills). */
+  withLease<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    return this.withBackupLease(runId, undefined, fn);
+  }
+
+  /**
+   * Records a restore drill's proof on its point. A passed drill verified every object the point
+   * references (it restored them all and re-hashed the result), so the point counts as verified
+   * and a Corrupt one regains its status, as after `backup:verify`; a drill that found `damage`
+   * marks it Corrupt. A drill that failed for another reason (a scratch table could not be
+   * created) proves nothing about the point: only its record changes.
+   */
+  async recordDrill(recoveryPointId: string, drill: DrillRecord, damage: string | null): Promise<RecoveryPointRecord> {
+    const point = await this.getRecoveryPoint(recoveryPointId);
+    let updated: RecoveryPointRecord = { ...point, lastDrill: drill };
+    if (drill.result === 'passed') {
+      const status = point.status === 'Corrupt' ? (point.statusBeforeCorrupt ?? 'Completed') : point.status;
+      updated = { ...updated, status, statusBeforeCorrupt: null, verifiedAt: drill.at, error: status === 'Completed' ? null : point.error };
+    } else if (damage !== null) {
+      updated = { ...updated, status: 'Corrupt', statusBeforeCorrupt: point.status === 'Corrupt' ? (point.statusBeforeCorrupt ?? null) : point.status, error: damage };
+    }
+    await this.savePoint(updated);
+    return updated;
   }
 
   /** Verifies every point (Corrupt ones too), sharing pack checks between them. */

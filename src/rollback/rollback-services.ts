@@ -24,6 +24,7 @@ import type { Clock, KeyService, ObjectStore } from '../core/ports.js';
 import type { RollbackLog } from '../core/rollback-log.js';
 import { BackupManager, type RunOwner } from './backup-manager.js';
 import { HealthMonitor } from './health-monitor.js';
+import { RestoreDrill } from './restore-drill.js';
 import { RollbackSteps } from './rollback-steps.js';
 
 export interface RollbackServicesDeps {
@@ -73,6 +74,7 @@ export function rollbackServices(deps: RollbackServicesDeps) {
   const limits = new DynamoRateLimitStore(systemTable);
   const gate = new AccessGate({ security: deps.plan.security, admins, limits, clock: deps.clock, countryRequired: deps.countryRequired ?? false });
   const health = new HealthMonitor({ plan: deps.plan, sources, clock: deps.clock });
+  const drills = new RestoreDrill({ plan: deps.plan, backups, dynamo: deps.dynamo, s3: deps.s3, events: deps.events, notifier: deps.notifier, clock: deps.clock });
   const steps = new RollbackSteps({
     plan: deps.plan,
     backups,
@@ -85,5 +87,5 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     clock: deps.clock,
     audit,
   });
-  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
+  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, drills, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
 }

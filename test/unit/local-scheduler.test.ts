@@ -10,6 +10,7 @@ import { defaultPlan, parsePlan } from '../../src/core/plan.js';
 import { localSchedule } from '../../src/core/schedule-expression.js';
 import { startLocalScheduler } from '../../src/local/local-scheduler.js';
 import type { BackupManager } from '../../src/rollback/backup-manager.js';
+import type { RestoreDrill } from '../../src/rollback/restore-drill.js';
 
 describe('localSchedule', () => {
   it.each([
@@ -92,6 +93,32 @@ describe('startLocalScheduler', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls).toEqual(['snapshot auth scheduled=true']);
     scheduler.stop();
+  });
+
+  it('runs restore drills on the plan\'s drillSchedule, each audited with its result; a drill refused by the lock is a skip', async () => {
+    vi.useFakeTimers();
+    const { backups } = fakeBackups();
+    const results: (() => Promise<unknown>)[] = [
+      () => Promise.resolve({ recoveryPointId: 'rp-1', record: { result: 'passed', durationMs: 1200, items: 40 } }),
+      () => Promise.resolve({ recoveryPointId: 'rp-1', record: { result: 'failed', durationMs: 900, items: 10 } }),
+      () => Promise.reject(new ConflictError('the rollback lock is held by rb-1 for rollback: backups wait until it is released')),
+    ];
+    const drills = { run: () => (results.shift() ?? (() => Promise.reject(new Error('no more'))))() } as unknown as RestoreDrill;
+    const audited: AuditEntry[] = [];
+    const audit = { append: (e: AuditEntry) => { audited.push(e); return Promise.resolve({ ...e, seq: audited.length, time: '', prevHash: '', hash: '' }); }, list: () => Promise.resolve([]), all: () => Promise.resolve([]) };
+    const lines: string[] = [];
+    const plan = parsePlan({ components: defaultPlan().components, drillSchedule: 'rate(2 hours)' });
+    const scheduler = startLocalScheduler({ plan, backups, drills, audit, report: (l) => lines.push(l) });
+    expect(scheduler.schedules.at(-1)).toEqual({ expression: 'rate(2 hours)', components: [], job: 'restore drill' });
+    await vi.advanceTimersByTimeAsync(6 * 3_600_000);
+    scheduler.stop();
+    const drillRuns = audited.filter((e) => e.action === 'drill.scheduled').map((e) => e.outcome);
+    expect(drillRuns).toEqual(['succeeded', 'failed', 'refused']);
+    expect(lines.filter((l) => l.includes('restore drill'))).toEqual([
+      'scheduled restore drill: rp-1 passed in 1200 ms (40 items)',
+      'scheduled restore drill: rp-1 failed in 900 ms (10 items)',
+      'scheduled restore drill skipped: the rollback lock is held by rb-1 for rollback: backups wait until it is released',
+    ]);
   });
 
   it('a run the mode forbids is skipped and said; a run still going makes the next one skip', async () => {

@@ -87,7 +87,7 @@ export function registerStart(program: Command): Command {
         port,
       });
       await updateEndpoints(home, { api: server.apiUrl, portal: server.url });
-      const scheduler = startLocalScheduler({ plan: runtime.plan, backups: runtime.backups, audit: runtime.services.audit, report: (line) => process.stderr.write(timestamped(line)) });
+      const scheduler = startLocalScheduler({ plan: runtime.plan, backups: runtime.backups, drills: runtime.services.drills, audit: runtime.services.audit, report: (line) => process.stderr.write(timestamped(line)) });
       const points = await runtime.backups.listRecoveryPoints();
       const admins = (await runtime.admins.list()).filter((a) => !a.disabled && a.level === 'admin').map((a) => a.username);
       const latest = (await operations.list())[0];
@@ -98,7 +98,7 @@ export function registerStart(program: Command): Command {
           `  Admin API: ${server.apiUrl} (document: ${server.apiUrl}/openapi.json)`,
           `  DynamoDB Local: ${runtime.endpoints.dynamodb}`,
           `  S3 (s3rver):    ${runtime.endpoints.s3}`,
-          `  recovery points: ${String(points.length)} (newest ${points[0]?.recoveryPointId ?? 'none'}); schedules: ${scheduler.schedules.map((s) => `${s.expression} (${s.components.join(', ')})`).join('; ')}`,
+          `  recovery points: ${String(points.length)} (newest ${points[0]?.recoveryPointId ?? 'none'}); schedules: ${scheduler.schedules.map((s) => `${s.expression} (${s.job ?? s.components.join(', ')})`).join('; ')}`,
           `  Sign in at ${server.url} as ${firstAdmin ?? (admins.join(' or ') || 'your administrator')} with the password and the 6-digit code of your authenticator app${firstAdmin && process.env.WING_ADMIN_TOTP_SECRET === undefined ? ' (both shown above)' : ''}.`,
           ...(latest && !isFinished(latest.phase) ? [`  WARNING: rollback ${latest.rollbackId} did not finish (${latest.phase} at ${latest.step}): run "npx wing rollback:cleanup"`] : []),
           '  CLI: npx wing backup:list    npx wing rollback:plan    npx wing rollback:emergency --reason="..."',
