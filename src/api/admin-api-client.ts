@@ -53,6 +53,11 @@ export class AdminApiClient {
     return this.call('POST', '/rollbacks/repair', { ...request, confirmDataLoss: true });
   }
 
+  /** `resync:vision-lake` through the running owner's API (`POST /api/vision-lake/resync`). */
+  resyncVisionLake<T>(request: { force: boolean; reason?: string; password: string }): Promise<T> {
+    return this.call('POST', '/vision-lake/resync', request);
+  }
+
   undo(request: { rollbackId?: string; reason?: string; password: string }): Promise<RollbackStartedResponse> {
     return this.call('POST', '/rollbacks/undo', request);
   }

@@ -106,6 +106,9 @@ export const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1)
 /** POST /api/system/safe-mode: enter (enabled true) or leave safe mode. */
 export const safeModeRequest = z.strictObject({ enabled: z.boolean(), reason, password });
 
+/** POST /api/vision-lake/resync: rebuild the vision-lake index from the documents (force: also remove orphans). */
+export const resyncVisionLakeRequest = z.strictObject({ force: z.boolean().default(false), reason: reason.optional(), password });
+
 // ---------------------------------------------------------------------------------------------
 // Responses
 

@@ -11,10 +11,11 @@ import { healthRoutes } from './routes/health-routes.js';
 import { rollbackRoutes } from './routes/rollback-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
+import { visionLakeRoutes } from './routes/vision-lake-routes.js';
 
 export const API_VERSION = '1.0.0';
 
-const dataGroups: readonly RouteGroup[] = [sessionRoutes, rollbackRoutes, backupRoutes, healthRoutes, auditRoutes, systemRoutes];
+const dataGroups: readonly RouteGroup[] = [sessionRoutes, rollbackRoutes, backupRoutes, healthRoutes, auditRoutes, systemRoutes, visionLakeRoutes];
 
 /** `GET /api/openapi.json`: the document of every route group. */
 export const docsRoutes: RouteGroup = {

@@ -99,6 +99,8 @@ export const planSchema = z.strictObject({
   compressionLevel: z.number().int().min(1).max(19).default(1),
   /** When a restore drill restores the newest point into scratch copies to prove it restores. */
   drillSchedule: scheduleSchema.default('rate(1 day)'),
+  /** When the health watch checks the platform (transitions are announced and notified). */
+  healthSchedule: scheduleSchema.default('rate(15 minutes)'),
   security: securitySchema.default({
     allowedCidrs: [],
     allowedCountries: [],

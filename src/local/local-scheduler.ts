@@ -15,6 +15,7 @@ import { ConflictError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { localSchedule } from '../core/schedule-expression.js';
 import type { BackupManager } from '../rollback/backup-manager.js';
+import type { HealthWatch } from '../rollback/health-watch.js';
 import type { RestoreDrill } from '../rollback/restore-drill.js';
 
 export interface SchedulerDeps {
@@ -22,6 +23,8 @@ export interface SchedulerDeps {
   readonly backups: BackupManager;
   /** Restore drills on the plan's `drillSchedule` (none without). */
   readonly drills?: RestoreDrill;
+  /** Health checks on the plan's `healthSchedule` (none without). */
+  readonly healthWatch?: Pick<HealthWatch, 'check'>;
   readonly audit?: AuditTrail;
   /** Time source of the once-a-day retention (tests move it). */
   readonly now?: () => number;
@@ -47,6 +50,8 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
   }));
   const drills = deps.drills;
   if (drills) jobs.push({ expression: deps.plan.drillSchedule, components: [], job: 'restore drill', once: () => runDrill(deps, drills) });
+  const watch = deps.healthWatch;
+  if (watch) jobs.push({ expression: deps.plan.healthSchedule, components: [], job: 'health check', once: () => runHealthCheck(deps, watch) });
   const schedules = jobs.map(({ expression, components, job }) => ({ expression, components, ...(job !== undefined ? { job } : {}) }));
   for (const { expression, once } of jobs) {
     let running = false;
@@ -112,6 +117,20 @@ async function runDrill(deps: SchedulerDeps, drills: RestoreDrill): Promise<void
     const message = err instanceof Error ? err.message : String(err);
     deps.report(`scheduled restore drill ${err instanceof ConflictError ? 'skipped' : 'failed'}: ${message}`);
     await auditRun(deps, { action: 'drill.scheduled', outcome: err instanceof ConflictError ? 'refused' : 'failed', detail: message });
+  }
+}
+
+/**
+ * A scheduled health check: transitions are announced by the watch itself; the scheduler only
+ * says what it found (and is not audited: it changes nothing, and every 15 minutes would drown
+ * the trail).
+ */
+async function runHealthCheck(deps: SchedulerDeps, watch: Pick<HealthWatch, 'check'>): Promise<void> {
+  try {
+    const report = await watch.check();
+    if (report.transitions.length > 0) deps.report(`scheduled health check: ${report.transitions.map((t) => `${t.component ?? 'platform'} ${t.from} -> ${t.to}`).join(', ')}`);
+  } catch (err) {
+    deps.report(`scheduled health check failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

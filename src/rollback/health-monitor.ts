@@ -17,8 +17,9 @@ import { asError } from '../core/errors.js';
 import { componentByName, restoreOrder, type ComponentPlan, type Plan } from '../core/plan.js';
 import type { Clock } from '../core/ports.js';
 
-/** Health of a component or of the whole platform, from best to worst. */
-export type HealthStatus = 'healthy' | 'degraded' | 'critical';
+import type { HealthStatus } from '../core/health-state.js';
+
+export type { HealthStatus };
 
 /** One component's status and the checks that decided it. */
 export interface ComponentHealth {

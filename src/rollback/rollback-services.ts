@@ -10,6 +10,7 @@ import { DynamoAuditTrail } from '../adapters/dynamodb-audit-trail.js';
 import { MirroredAuditTrail } from '../adapters/mirrored-audit-trail.js';
 import { S3AuditMirror } from '../adapters/s3-audit-mirror.js';
 import { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
+import { DynamoHealthStateStore } from '../adapters/dynamodb-health-state.js';
 import { DynamoRollbackJournal } from '../adapters/dynamodb-rollback-journal.js';
 import { DynamoRateLimitStore } from '../adapters/dynamodb-rate-limits.js';
 import { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
@@ -24,6 +25,7 @@ import type { Clock, KeyService, ObjectStore } from '../core/ports.js';
 import type { RollbackLog } from '../core/rollback-log.js';
 import { BackupManager, type RunOwner } from './backup-manager.js';
 import { HealthMonitor } from './health-monitor.js';
+import { HealthWatch } from './health-watch.js';
 import { RestoreDrill } from './restore-drill.js';
 import { RollbackSteps } from './rollback-steps.js';
 
@@ -74,6 +76,7 @@ export function rollbackServices(deps: RollbackServicesDeps) {
   const limits = new DynamoRateLimitStore(systemTable);
   const gate = new AccessGate({ security: deps.plan.security, admins, limits, clock: deps.clock, countryRequired: deps.countryRequired ?? false });
   const health = new HealthMonitor({ plan: deps.plan, sources, clock: deps.clock });
+  const healthWatch = new HealthWatch({ monitor: health, store: new DynamoHealthStateStore(systemTable), backups, events: deps.events, notifier: deps.notifier, clock: deps.clock });
   const drills = new RestoreDrill({ plan: deps.plan, backups, dynamo: deps.dynamo, s3: deps.s3, events: deps.events, notifier: deps.notifier, clock: deps.clock });
   const steps = new RollbackSteps({
     plan: deps.plan,
@@ -82,10 +85,10 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     lock,
     journal,
     modes,
-    health,
+    health: healthWatch,
     log: deps.log,
     clock: deps.clock,
     audit,
   });
-  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, drills, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
+  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, healthWatch, drills, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
 }

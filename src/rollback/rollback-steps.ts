@@ -82,7 +82,8 @@ export interface RollbackStepsDeps {
   readonly lock: RollbackLock;
   readonly journal: RollbackJournal;
   readonly modes: SystemModeStore;
-  readonly health: HealthMonitor;
+  /** The health watch (a transition the rollback causes is announced like any other). */
+  readonly health: Pick<HealthMonitor, 'check'>;
   readonly log: RollbackLog;
   readonly clock: Clock;
   /** Where the end of every rollback is recorded, beside its start. */

@@ -69,7 +69,7 @@ describe('HealthMonitor on the live demo data (DynamoDB Local, s3rver)', () => {
     expect(failing(report)).toEqual([]);
     expect(report.components.map((c) => [c.component, c.checks.map((k) => k.name)])).toEqual([
       ['vision-lake', ['reachable', 'index-matches-documents']],
-      ['auth', ['reachable', 'emergency-credential-present', 'sessions-have-users']],
+      ['auth', ['reachable', 'emergency-credential-present', 'administrator-present', 'sessions-have-users']],
       ['agents', ['reachable', 'relationships-resolve']],
       ['squadrons', ['reachable', 'members-exist', 'hierarchy-acyclic']],
     ]);

@@ -5,6 +5,7 @@
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
 import { ValidationError } from '../../src/core/errors.js';
@@ -36,6 +37,13 @@ describe('targeted restores: one component or one agent, nothing else', () => {
     const { choice, scope } = repairRequestOf(env.runtime.plan, command, args);
     return ops.rollback({ ...credentials(), ...choice, scope, reason: `test ${command}`, command });
   };
+
+  /** The notices in the outbox that this system sent outside the state machine (the watch's, the drills'). */
+  const notices = (): { subject: string; message: string }[] =>
+    readFileSync(env.runtime.paths.notifications, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"channel":"notification"') && l.includes('WING health'))
+      .map((l) => JSON.parse(l) as { subject: string; message: string });
 
   const snapshotOf = async (): Promise<Map<string, Map<string, string>>> => new Map(await Promise.all(TABLES.map(async (t) => [t, await tableState(env, t)] as const)));
   const getItem = async (table: string, pk: string, sk: string): Promise<Item | undefined> =>
@@ -175,9 +183,40 @@ describe('targeted restores: one component or one agent, nothing else', () => {
     expect((await ops.status(result.rollbackId)).components.map((c) => c.component)).toEqual(['auth']);
   });
 
+  it('the health watch announces the last administrator\'s removal once, proposes a repair with the rollback\'s counts and starts nothing; the repair\'s own health check announces the recovery', async () => {
+    const watch = env.runtime.services.healthWatch;
+    expect((await watch.check()).status).toBe('healthy');
+    const auth = await tableState(env, names.authTable);
+    const admins = [...auth.entries()].filter(([, v]) => v.includes('"role":{"S":"admin"}')).map(([k]) => k.split('|'));
+    expect(admins.length).toBeGreaterThan(0);
+    for (const [pk = '', sk = ''] of admins) await env.runtime.dynamo.send(new DeleteItemCommand({ TableName: names.authTable, Key: { pk: { S: pk }, sk: { S: sk } } }));
+    const rollbacksBefore = (await ops.list()).length;
+    const noticesBefore = notices().length;
+
+    const broken = await watch.check();
+    expect(broken.status).toBe('degraded');
+    expect(broken.transitions).toEqual([{ from: 'healthy', to: 'degraded' }, { component: 'auth', from: 'healthy', to: 'degraded' }]);
+    expect(broken.components.find((c) => c.component === 'auth')?.checks.find((k) => k.name === 'administrator-present')?.ok).toBe(false);
+    expect(broken.proposal).toContain('npx wing repair:component --component=auth');
+    expect(broken.proposal).toMatch(new RegExp(`auth: ${String(admins.length)} to write, 0 to delete`));
+    const sent = notices().slice(noticesBefore);
+    expect(sent.map((n) => n.subject)).toEqual(['[WING rollback] WING health degraded']);
+    expect(sent[0]?.message).toContain('auth administrator-present');
+    // Once announced, the same state is not announced again; and nothing was started.
+    expect((await watch.check()).transitions).toEqual([]);
+    expect(notices()).toHaveLength(noticesBefore + 1);
+    expect(await ops.list()).toHaveLength(rollbacksBefore);
+
+    const repaired = await repair('auth:restore');
+    expect(repaired.phase, repaired.message).toBe('Completed');
+    const after = notices().slice(noticesBefore + 1).map((n) => n.subject);
+    expect(after).toContain('[WING rollback] WING health healthy');
+    expect((await watch.check()).status).toBe('healthy');
+  });
+
   it('every event the backups, repairs and undo emitted validates against its schema in schemas/events', () => {
     const counts = expectOutboxEventsValid(env.runtime.paths.notifications);
-    for (const type of ['BackupCompleted', 'RollbackRequested', 'RollbackStarted', 'ComponentRestored', 'SystemModeChanged', 'RollbackCompleted', 'RollbackUndone']) {
+    for (const type of ['BackupCompleted', 'RollbackRequested', 'RollbackStarted', 'ComponentRestored', 'SystemModeChanged', 'RollbackCompleted', 'RollbackUndone', 'HealthChanged']) {
       expect(counts.get(type) ?? 0, type).toBeGreaterThan(0);
     }
   });

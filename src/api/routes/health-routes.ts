@@ -15,7 +15,7 @@ export const healthRoutes: RouteGroup = {
       query: healthQuery,
       handle: async (event, deps) => {
         const query = parseParams(event.queryStringParameters, healthQuery);
-        const report = await deps.operations.services.health.check(query.component !== undefined ? { component: query.component } : {});
+        const report = await deps.operations.services.healthWatch.check(query.component !== undefined ? { component: query.component } : {});
         return ok({
           status: report.status,
           checkedAt: report.checkedAt,

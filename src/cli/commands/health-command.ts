@@ -9,6 +9,7 @@ import { componentByName } from '../../core/plan.js';
 import { loadLocalPlan } from '../../local/local-runtime.js';
 import { resolveWingHome } from '../../local/state-folder.js';
 import type { HealthReport } from '../../rollback/health-monitor.js';
+import type { WatchedReport } from '../../rollback/health-watch.js';
 import { runAction } from '../command-runner.js';
 import { table, type CommandResult } from '../output.js';
 
@@ -20,7 +21,8 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-export function healthResult(report: HealthReport): CommandResult {
+/** The contract's `--json` shape; the watch's proposal (when the platform just turned unhealthy) is shown to people. */
+export function healthResult(report: HealthReport & Partial<Pick<WatchedReport, 'proposal'>>): CommandResult {
   const components = report.components.map((c) => ({
     component: c.component,
     status: c.status,
@@ -31,7 +33,7 @@ export function healthResult(report: HealthReport): CommandResult {
     return [c.component, c.status, failing.length === 0 ? '-' : failing.map((k) => `${k.name}: ${oneLine(k.detail)}`).join('; ')];
   });
   const fields = { status: report.status, checkedAt: report.checkedAt, components };
-  const text = [`platform: ${report.status}`, table(['component', 'status', 'failing checks'], rows)].join('\n');
+  const text = [`platform: ${report.status}`, table(['component', 'status', 'failing checks'], rows), ...(report.proposal !== undefined ? [report.proposal] : [])].join('\n');
   if (report.status === 'healthy') return { fields, text };
   const failing = report.components.flatMap((c) => c.checks.filter((k) => !k.ok).map((k) => `${c.component} ${k.name}: ${oneLine(k.detail)}`));
   const more = failing.length > MAX_NAMED ? ` (and ${failing.length - MAX_NAMED} more)` : '';
@@ -55,7 +57,7 @@ export function registerHealthCheck(program: Command): Command {
         if (component !== undefined) componentByName(await loadLocalPlan(resolveWingHome()), component);
         const runtime = await ctx.open();
         ctx.progress.step(`checking ${component ?? runtime.plan.components.map((c) => c.name).join(', ')}`);
-        const report = await runtime.services.health.check(component !== undefined ? { component } : {});
+        const report = await runtime.services.healthWatch.check(component !== undefined ? { component } : {});
         return healthResult(report);
       }),
     );

@@ -87,7 +87,7 @@ export function registerStart(program: Command): Command {
         port,
       });
       await updateEndpoints(home, { api: server.apiUrl, portal: server.url });
-      const scheduler = startLocalScheduler({ plan: runtime.plan, backups: runtime.backups, drills: runtime.services.drills, audit: runtime.services.audit, report: (line) => process.stderr.write(timestamped(line)) });
+      const scheduler = startLocalScheduler({ plan: runtime.plan, backups: runtime.backups, drills: runtime.services.drills, healthWatch: runtime.services.healthWatch, audit: runtime.services.audit, report: (line) => process.stderr.write(timestamped(line)) });
       const points = await runtime.backups.listRecoveryPoints();
       const admins = (await runtime.admins.list()).filter((a) => !a.disabled && a.level === 'admin').map((a) => a.username);
       const latest = (await operations.list())[0];

@@ -93,7 +93,7 @@ export class SnapshotReader {
         const next = runs[j];
         if (!next || upcoming.has(next.packId)) continue;
         upcoming.add(next.packId);
-        if (!cache.has(next.packId)) cache.set(next.packId, this.loadPack(summary.component, next.packId));
+        if (!cache.has(next.packId)) cache.set(next.packId, prefetched(this.loadPack(summary.component, next.packId)));
       }
       // The scan above always starts with this run's own pack.
       const pending = cache.get(run.packId) ?? this.loadPack(summary.component, run.packId);
@@ -135,7 +135,7 @@ export class SnapshotReader {
       const packId = packIds[i] ?? '';
       const current = next ?? this.loadPack(component, packId);
       const following = packIds[i + 1];
-      next = following === undefined ? undefined : this.loadPack(component, following);
+      next = following === undefined ? undefined : prefetched(this.loadPack(component, following));
       const { data, index } = await current;
       const storeKey = vaultLayout.pack(component, packId, index.generation);
       const out: { record: ExpectedRecord; body: Buffer }[] = [];
@@ -171,4 +171,14 @@ export class SnapshotReader {
       if (!index.isLive(p)) throw new IntegrityError(`damaged object ${storeKey}: manifest points at a pruned record`, storeKey);
     }
   }
+}
+
+/**
+ * A pack loaded ahead of its use. When the reading stops first (a damaged pack before it, a
+ * consumer that breaks off), nobody awaits it: its failure is observed here so that it is not an
+ * unhandled rejection, while whoever awaits it still gets the error.
+ */
+function prefetched<T>(load: Promise<T>): Promise<T> {
+  load.catch(() => undefined);
+  return load;
 }

@@ -334,6 +334,9 @@ export function buildUser(input: UserInput): DemoItem {
   const random = new SeededRandom(seed, 'user', userId);
   const username = `${random.pick(FIRST_NAMES)}.${random.pick(LAST_NAMES)}${String(input.serial)}`;
   const updatedAt = input.createdAt + Math.floor(random.float() * (input.now - input.createdAt));
+  const picked = random.pick(ROLES);
+  // The first user is an administrator, so every demo platform has one (auth's health check).
+  const role = input.serial === 1 ? 'admin' : picked;
   return {
     pk: str(`USER#${userId}`),
     sk: str('PROFILE'),
@@ -341,7 +344,7 @@ export function buildUser(input: UserInput): DemoItem {
     userId: str(userId),
     username: str(username),
     email: str(`${username}@wing.example`),
-    role: str(random.pick(ROLES)),
+    role: str(role),
     passwordHash: str(passwordHash(seed, userId, 'initial')),
     mfaSecret: str(random.chars(BASE32, 32)),
     disabled: bool(input.disabled),
@@ -871,7 +874,9 @@ function planVisionLakeDay(day: DayContext, state: DemoLiveState, agentIds: read
 function planAuthDay(day: DayContext, state: DemoLiveState): DemoChangeCounts {
   const { random, writes, seed } = day;
   const touched = touchedCount(state.authItemCount, day.percent);
-  const active = state.users.filter((u) => !u.disabled).sort(byString((u) => u.userId));
+  // The first user (the demo's administrator) is never disabled: a demo platform keeps one.
+  const firstUser = demoId('usr', seed, 0);
+  const active = state.users.filter((u) => !u.disabled && u.userId !== firstUser).sort(byString((u) => u.userId));
   if (touched === 0 || active.length === 0) return noChanges();
   const changes = noChanges();
   const userKey = (userId: string): DemoItem => ({ pk: str(`USER#${userId}`), sk: str('PROFILE') });
