@@ -58,6 +58,14 @@ export class AdminApiClient {
     return this.call('POST', '/vision-lake/resync', request);
   }
 
+  clearAuthCache(request: { reason?: string; password: string }): Promise<{ sessions: number; revoked: number; alreadyRevoked: number }> {
+    return this.call('POST', '/platform/auth-cache/clear', request);
+  }
+
+  restartAgents(request: { agentId?: string; reason?: string; password: string }): Promise<{ agents: string[] }> {
+    return this.call('POST', '/platform/agents/restart', request);
+  }
+
   undo(request: { rollbackId?: string; reason?: string; password: string }): Promise<RollbackStartedResponse> {
     return this.call('POST', '/rollbacks/undo', request);
   }

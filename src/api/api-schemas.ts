@@ -107,6 +107,12 @@ export const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1)
 export const safeModeRequest = z.strictObject({ enabled: z.boolean(), reason, password });
 
 /** POST /api/vision-lake/resync: rebuild the vision-lake index from the documents (force: also remove orphans). */
+/** POST /api/platform/auth-cache/clear: end every WING session (auth:clear-cache). */
+export const clearAuthCacheRequest = z.strictObject({ reason: reason.optional(), password });
+
+/** POST /api/platform/agents/restart: restart every agent, or one (agent:restart). */
+export const restartAgentsRequest = z.strictObject({ agentId: agentId.optional(), reason: reason.optional(), password });
+
 export const resyncVisionLakeRequest = z.strictObject({ force: z.boolean().default(false), reason: reason.optional(), password });
 
 // ---------------------------------------------------------------------------------------------

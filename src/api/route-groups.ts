@@ -12,10 +12,11 @@ import { rollbackRoutes } from './routes/rollback-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { visionLakeRoutes } from './routes/vision-lake-routes.js';
+import { platformRoutes } from './routes/platform-routes.js';
 
 export const API_VERSION = '1.0.0';
 
-const dataGroups: readonly RouteGroup[] = [sessionRoutes, rollbackRoutes, backupRoutes, healthRoutes, auditRoutes, systemRoutes, visionLakeRoutes];
+const dataGroups: readonly RouteGroup[] = [sessionRoutes, rollbackRoutes, backupRoutes, healthRoutes, auditRoutes, systemRoutes, visionLakeRoutes, platformRoutes];
 
 /** `GET /api/openapi.json`: the document of every route group. */
 export const docsRoutes: RouteGroup = {

@@ -18,6 +18,7 @@ import { registerHealthCheck } from './commands/health-command.js';
 import { registerKeysExport, registerKeysImport } from './commands/keys-commands.js';
 import { registerRepairCommands } from './commands/repair-commands.js';
 import { registerVisionLakeCommands } from './commands/vision-lake-commands.js';
+import { registerPlatformCommands } from './commands/platform-commands.js';
 import { registerRollbackPlan } from './commands/rollback-plan-command.js';
 import { registerSafeMode } from './commands/safe-mode-command.js';
 import { registerStart } from './commands/start-command.js';
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
   for (const register of [registerInit, registerPlanShow, registerBackupCreate, registerBackupList, registerBackupVerify, registerBackupDrill, registerRetentionApply, registerRollbackPlan, registerSafeMode, registerHealthCheck, registerAuditList, registerAuditVerify, registerAuthResetAdmin, registerAuditReport, registerKeysExport, registerKeysImport]) {
     withGlobalFlags(register(program)).exitOverride();
   }
-  for (const command of [...registerRollbackCommands(program), ...registerRepairCommands(program), ...registerVisionLakeCommands(program)]) withGlobalFlags(command).exitOverride();
+  for (const command of [...registerRollbackCommands(program), ...registerRepairCommands(program), ...registerVisionLakeCommands(program), ...registerPlatformCommands(program)]) withGlobalFlags(command).exitOverride();
   registerStart(program).exitOverride();
   return program;
 }

@@ -73,6 +73,12 @@ export const eventDetailSchemas = {
   ),
   DrillCompleted: detail('A restore drill restored a recovery point into scratch copies and verified it: the point is proven restorable.', z.literal('Passed'), { recoveryPointId: true, counts: true }),
   DrillFailed: detail('A restore drill could not restore or verify a recovery point: the point is marked Corrupt.', z.literal('Failed'), { recoveryPointId: true }),
+  AgentRestartRequested: detail(
+    'An administrator asked for agents to restart (agent:restart): their runtime status was reset to restarting; the agent runtime restarts the agents named.',
+    z.literal('Requested'),
+    { component: true, counts: true },
+    { agentIds: z.array(z.string().min(1).max(128)).describe('The agents to restart.') },
+  ),
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** The JSON Schema document of one detail type, as written to `schemas/events/<type>.schema.json`. */

@@ -20,6 +20,8 @@ export const eventTypes = [
   'SystemModeChanged',
   'DrillCompleted',
   'DrillFailed',
+  // Beyond the contract's list: the agent runtime restarts the agents named (agent:restart).
+  'AgentRestartRequested',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -34,6 +36,8 @@ export interface EventDetail {
   readonly from?: string;
   readonly to?: string;
   readonly counts?: Readonly<Record<string, number>>;
+  /** AgentRestartRequested only: the agents to restart. */
+  readonly agentIds?: readonly string[];
 }
 
 export interface WingEvent {

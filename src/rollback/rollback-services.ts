@@ -26,6 +26,7 @@ import type { RollbackLog } from '../core/rollback-log.js';
 import { BackupManager, type RunOwner } from './backup-manager.js';
 import { HealthMonitor } from './health-monitor.js';
 import { HealthWatch } from './health-watch.js';
+import { PlatformActions } from './platform-actions.js';
 import { RestoreDrill } from './restore-drill.js';
 import { RollbackSteps } from './rollback-steps.js';
 
@@ -77,6 +78,7 @@ export function rollbackServices(deps: RollbackServicesDeps) {
   const gate = new AccessGate({ security: deps.plan.security, admins, limits, clock: deps.clock, countryRequired: deps.countryRequired ?? false });
   const health = new HealthMonitor({ plan: deps.plan, sources, clock: deps.clock });
   const healthWatch = new HealthWatch({ monitor: health, store: new DynamoHealthStateStore(systemTable), backups, events: deps.events, notifier: deps.notifier, clock: deps.clock });
+  const actions = new PlatformActions({ plan: deps.plan, sources, events: deps.events, notifier: deps.notifier, clock: deps.clock });
   const drills = new RestoreDrill({ plan: deps.plan, backups, dynamo: deps.dynamo, s3: deps.s3, events: deps.events, notifier: deps.notifier, clock: deps.clock });
   const steps = new RollbackSteps({
     plan: deps.plan,
@@ -90,5 +92,5 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     clock: deps.clock,
     audit,
   });
-  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, healthWatch, drills, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
+  return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, healthWatch, drills, actions, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
 }

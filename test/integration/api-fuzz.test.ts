@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { routeGroupHandler, type AdminApiDeps, type AdminApiHandler, type ApiRoute } from '../../src/api/admin-api.js';
 import { errorResponse, type ApiResult } from '../../src/api/api-http.js';
-import { auditQuery, cleanupRequest, createBackupRequest, healthQuery, planQuery, repairPlanQuery, resyncVisionLakeRequest, retentionRequest, safeModeRequest, signInRequest, startRepairRequest, startRollbackRequest, undoRequest, verifyBackupRequest } from '../../src/api/api-schemas.js';
+import { auditQuery, cleanupRequest, clearAuthCacheRequest, createBackupRequest, healthQuery, planQuery, repairPlanQuery, restartAgentsRequest, resyncVisionLakeRequest, retentionRequest, safeModeRequest, signInRequest, startRepairRequest, startRollbackRequest, undoRequest, verifyBackupRequest } from '../../src/api/api-schemas.js';
 import { routeGroupFor, routeGroups } from '../../src/api/route-groups.js';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
 import { NotFoundError } from '../../src/core/errors.js';
@@ -365,6 +365,24 @@ const SPECS: readonly Spec[] = [
     base: { dryRun: false, password: WRONG_PASSWORD },
     // Without dryRun it defaults to false: not a required field, but a wrong value is refused.
     fields: [field('password', true, invalid.password), field('dryRun', false, invalid.boolean, false), field('reason', false, invalid.reason)],
+    emptyIsValid: false,
+  },
+  {
+    kind: 'body',
+    method: 'POST',
+    path: '/api/platform/auth-cache/clear',
+    schema: clearAuthCacheRequest,
+    base: { password: WRONG_PASSWORD },
+    fields: [field('password', true, invalid.password), field('reason', false, invalid.reason)],
+    emptyIsValid: false,
+  },
+  {
+    kind: 'body',
+    method: 'POST',
+    path: '/api/platform/agents/restart',
+    schema: restartAgentsRequest,
+    base: { password: WRONG_PASSWORD },
+    fields: [field('password', true, invalid.password), field('agentId', false, invalid.agentId), field('reason', false, invalid.reason)],
     emptyIsValid: false,
   },
   {

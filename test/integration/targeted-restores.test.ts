@@ -214,9 +214,53 @@ describe('targeted restores: one component or one agent, nothing else', () => {
     expect((await watch.check()).status).toBe('healthy');
   });
 
+  it('auth:clear-cache revokes every open session (users sign in again, a notice says so) and a later auth restore keeps them revoked; audited', async () => {
+    const initiator = await ops.authenticate({ ...credentials(), source: 'test' });
+    const first = await ops.changeAs(initiator, 'auth.clear-cache', { reason: 'token leak', source: 'test' }, (r) => `${String(r.revoked)} session(s) revoked`, () => env.runtime.services.actions.clearAuthCache('token leak'));
+    expect(first.revoked).toBeGreaterThan(0);
+    expect(first.revoked + first.alreadyRevoked).toBe(first.sessions);
+    const auth = await tableState(env, names.authTable);
+    const sessionIds = [...auth.values()].filter((v) => v.includes('"kind":{"S":"session"}')).map((v) => /"sessionId":\{"S":"([^"]+)"/.exec(v)?.[1]);
+    for (const id of sessionIds) expect(auth.has(`REVOCATION#${id ?? ''}|META`), id).toBe(true);
+    expect((await ops.changeAs(initiator, 'auth.clear-cache', {}, () => 'again', () => env.runtime.services.actions.clearAuthCache(''))).revoked).toBe(0);
+    expect(readFileSync(env.runtime.paths.notifications, 'utf8')).toContain('please sign in again');
+    const audit = await env.runtime.services.audit.list({ limit: 5 });
+    expect(audit.some((r) => r.action === 'auth.clear-cache' && r.outcome === 'succeeded' && r.detail.startsWith('token leak: '))).toBe(true);
+    // Revocations made after the point stay (reconciliation rule 2).
+    expect((await repair('auth:restore')).phase).toBe('Completed');
+    const after = await tableState(env, names.authTable);
+    for (const id of sessionIds) expect(after.has(`REVOCATION#${id ?? ''}|META`), id).toBe(true);
+  });
+
+  it('agent:restart --id=A resets only A\'s runtime status and emits AgentRestartRequested naming it; refused in recovery mode', async () => {
+    const [a] = await agentIds();
+    if (a === undefined) throw new Error('no agent');
+    const before = await tableState(env, names.agentsTable);
+    const initiator = await ops.authenticate({ ...credentials(), source: 'test' });
+    const result = await ops.changeAs(initiator, 'agent.restart', { source: 'test' }, (r) => `${String(r.agents.length)} agent(s)`, () => env.runtime.services.actions.restartAgents(a));
+    expect(result.agents).toEqual([a]);
+    const after = await tableState(env, names.agentsTable);
+    for (const [key, value] of after) {
+      if (key === `AGENT#${a}|STATE`) {
+        expect(value).toContain('"status":{"S":"restarting"}');
+        expect(value).toContain('"currentTask":{"NULL":true}');
+      } else expect(value, key).toBe(before.get(key));
+    }
+    await expect(env.runtime.services.actions.restartAgents('agt-nope')).rejects.toThrow(/no agent agt-nope/);
+    const modes = env.runtime.services.modes;
+    const normal = await modes.get();
+    await modes.set({ mode: 'recovery', changedAt: clock.now().toISOString(), rollbackId: 'rb-test', reason: 'test' });
+    try {
+      await expect(ops.changeAs(initiator, 'agent.restart', { source: 'test' }, () => '', () => env.runtime.services.actions.restartAgents(a))).rejects.toMatchObject({ exitCode: 6 });
+    } finally {
+      await modes.set(normal);
+    }
+    expect((await env.runtime.services.audit.list({ limit: 3 })).some((r) => r.action === 'agent.restart' && r.outcome === 'refused')).toBe(true);
+  });
+
   it('every event the backups, repairs and undo emitted validates against its schema in schemas/events', () => {
     const counts = expectOutboxEventsValid(env.runtime.paths.notifications);
-    for (const type of ['BackupCompleted', 'RollbackRequested', 'RollbackStarted', 'ComponentRestored', 'SystemModeChanged', 'RollbackCompleted', 'RollbackUndone', 'HealthChanged']) {
+    for (const type of ['BackupCompleted', 'RollbackRequested', 'RollbackStarted', 'ComponentRestored', 'SystemModeChanged', 'RollbackCompleted', 'RollbackUndone', 'HealthChanged', 'AgentRestartRequested']) {
       expect(counts.get(type) ?? 0, type).toBeGreaterThan(0);
     }
   });
