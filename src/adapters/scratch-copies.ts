@@ -8,12 +8,13 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, waitUntil
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { asError, WingError } from '../core/errors.js';
 import { withRetry } from '../core/retry.js';
+import { vaultLayout } from '../core/vault-layout.js';
 import type { LiveStream } from './component-sources.js';
 import { DynamoTable } from './dynamodb-table.js';
 import { S3Prefix } from './s3-prefix.js';
 
-/** Where the scratch objects of drills live in the vault bucket (retention prunes only `components/`). */
-export const DRILL_PREFIX = 'drills/';
+/** Where the scratch objects of drills live in the vault bucket. */
+export const DRILL_PREFIX = vaultLayout.drillPrefix('');
 
 export class ScratchCopies {
   private readonly tables: string[] = [];
@@ -27,7 +28,7 @@ export class ScratchCopies {
     private readonly tablePrefix: string,
     private readonly drillId: string,
   ) {
-    this.prefix = `${DRILL_PREFIX}${drillId}/`;
+    this.prefix = vaultLayout.drillPrefix(drillId);
   }
 
   /** The scratch tables and prefix this drill created so far (for its record and its log). */

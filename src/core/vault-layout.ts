@@ -27,6 +27,10 @@ export const vaultLayout = {
   recoveryPointsPrefix: 'recovery-points/',
   /** One object per line of a rollback's log, so parallel Tasks never overwrite each other. */
   rollbackLogPrefix: (rollbackId: string): string => `rollback-logs/${rollbackId}/`,
+  /** The status document other WING systems poll: the latest rollback, step by step. */
+  statusDocument: 'status/rollback-status.json',
+  /** Scratch copies of restore drills (retention prunes only `components/`). */
+  drillPrefix: (drillId: string): string => `drills/${drillId}/`,
 } as const;
 
 /** The id a pack generation is sealed under (and named by): the pack id, then `.g<n>` after a repack. */

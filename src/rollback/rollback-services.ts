@@ -28,6 +28,7 @@ import { HealthMonitor } from './health-monitor.js';
 import { HealthWatch } from './health-watch.js';
 import { PlatformActions } from './platform-actions.js';
 import { RestoreDrill } from './restore-drill.js';
+import { StatusDocumentWriter } from './status-document.js';
 import { RollbackSteps } from './rollback-steps.js';
 
 export interface RollbackServicesDeps {
@@ -91,6 +92,8 @@ export function rollbackServices(deps: RollbackServicesDeps) {
     log: deps.log,
     clock: deps.clock,
     audit,
+    status: new StatusDocumentWriter(deps.vaultStore),
+    notifier: deps.notifier,
   });
   return { systemTable, admins, limits, gate, catalog, lock, journal, modes, sources, backups, health, healthWatch, drills, actions, audit, steps, log: deps.log, events: deps.events, notifier: deps.notifier, plan: deps.plan, clock: deps.clock };
 }

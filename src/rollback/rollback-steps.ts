@@ -19,6 +19,8 @@ import type { RollbackLog } from '../core/rollback-log.js';
 import { assertModeAllows, type SystemMode, type SystemModeStore } from '../core/system-mode.js';
 import type { BackupManager, RestoreContinuation } from './backup-manager.js';
 import type { HealthMonitor, HealthReport } from './health-monitor.js';
+import { statusDocumentOf, type StatusDocumentWriter } from './status-document.js';
+import { noticeSubject, type Notifier } from '../core/notifications.js';
 
 /** What the state machine sends after a step: an EventBridge event and an SNS notification. */
 export interface Announcement {
@@ -88,6 +90,10 @@ export interface RollbackStepsDeps {
   readonly clock: Clock;
   /** Where the end of every rollback is recorded, beside its start. */
   readonly audit?: AuditTrail;
+  /** The status document other WING systems poll, rewritten at every step. */
+  readonly status?: StatusDocumentWriter;
+  /** Service notices to WING's users when the services stop and restart. */
+  readonly notifier?: Notifier;
   /** How long a step may hold the lock without renewing it. */
   readonly leaseMs?: number;
   /** How long entering recovery mode waits for backups in flight to finish (drain writes). */
@@ -122,6 +128,39 @@ export class RollbackSteps {
 
   async note(rollbackId: string, step: string, message: string, fields?: Record<string, string | number | boolean | undefined>): Promise<void> {
     await this.deps.log.append(rollbackId, { at: this.now(), step, message, ...(fields ? { fields } : {}) });
+    await this.publishStatus(rollbackId);
+  }
+
+  /**
+   * Tells WING's users (their service-notice topic) that the platform goes read-only, comes back,
+   * or stays in safe mode. Best effort: a notice never fails a rollback.
+   */
+  private async noticeToUsers(rollbackId: string, from: SystemMode, to: SystemMode): Promise<void> {
+    const text: Partial<Record<SystemMode, [string, string]>> = {
+      recovery: ['WING maintenance: read-only for a while', 'WING is being restored to an earlier state. It is read-only until the restore ends; changes you make now may be refused. A notice follows when it is available again.'],
+      normal: ['WING is available again', 'The restore has ended and WING is available again. Work done after the restored point may have to be redone.'],
+      safe: ['WING is in safe mode', 'WING is read-only except for administrators while they fix a problem. A notice follows when it is available again.'],
+    };
+    const notice = text[to];
+    if (!notice || !this.deps.notifier) return;
+    await this.deps.notifier
+      .notify({ topic: 'users', subject: noticeSubject(notice[0]), message: `${notice[1]} (${from} -> ${to}, rollback ${rollbackId})` })
+      .catch((err: unknown) => this.note(rollbackId, 'Notice', `warning: the users' notice was not sent: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /**
+   * Rewrites the status document after each logged step. Best effort: a status page that lags
+   * must never fail a rollback (the journal and the events are the record).
+   */
+  private async publishStatus(rollbackId: string): Promise<void> {
+    const status = this.deps.status;
+    if (!status) return;
+    try {
+      const [record, progress, mode] = await Promise.all([this.record(rollbackId), this.deps.journal.listProgress(rollbackId), this.deps.modes.get()]);
+      await status.write(statusDocumentOf(record, progress, mode, this.now(), dependencyLevels(this.deps.plan.components).flat().map((c) => c.name)));
+    } catch {
+      // Deliberately ignored: see above.
+    }
   }
 
   private async warn(rollbackId: string, step: string, warning: string): Promise<void> {
@@ -276,6 +315,7 @@ export class RollbackSteps {
       from: before.mode,
       to: after.mode,
     });
+    if (after.mode !== before.mode) await this.noticeToUsers(input.rollbackId, before.mode, after.mode);
     if (after.mode !== before.mode) {
       // A mode change is security-relevant (it decides who may change what). Best effort, like
       // the outcome's record: a retried Task must not fail on the audit trail after the change.

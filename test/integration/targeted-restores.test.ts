@@ -4,7 +4,7 @@
  * nothing outside its scope (compared byte for byte), and can be undone like any rollback.
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
@@ -12,6 +12,8 @@ import { ValidationError } from '../../src/core/errors.js';
 import { defaultResourceNames } from '../../src/core/plan.js';
 import { ManualClock } from '../../src/core/ports.js';
 import { validatedScope } from '../../src/core/restore-scope.js';
+import { vaultLayout } from '../../src/core/vault-layout.js';
+import type { StatusDocument } from '../../src/rollback/status-document.js';
 import { localRollbackOperations } from '../../src/local/local-rollback.js';
 import { repairRequestOf } from '../../src/rollback/repair-commands.js';
 import type { RollbackOperations } from '../../src/rollback/rollback-operations.js';
@@ -86,6 +88,14 @@ describe('targeted restores: one component or one agent, nothing else', () => {
     const status = await ops.status(result.rollbackId);
     expect(status.components.map((c) => [c.component, c.phase, c.written, c.deleted])).toEqual([['vision-lake', 'restored', 1, 0]]);
     expect(status.command).toBe('repair:component');
+    // The status document says it, as the other WING systems poll it; the users were told.
+    const documentBody = await (await env.runtime.s3.send(new GetObjectCommand({ Bucket: env.runtime.plan.vaultBucket, Key: vaultLayout.statusDocument }))).Body?.transformToString();
+    const document = JSON.parse(documentBody ?? '{}') as StatusDocument;
+    expect(document.rollback).toMatchObject({ rollbackId: result.rollbackId, command: 'repair:component', phase: 'Completed', components: [{ component: 'vision-lake', phase: 'restored', written: 1, deleted: 0 }] });
+    expect(document.systemMode).toBe('normal');
+    const userNotices = readFileSync(env.runtime.paths.notifications, 'utf8').split('\n').filter((l) => l.includes('wing-rollback-user-notices'));
+    expect(userNotices.some((l) => l.includes('read-only for a while'))).toBe(true);
+    expect(userNotices.some((l) => l.includes('WING is available again'))).toBe(true);
     const audit = await env.runtime.services.audit.list({ limit: 20 });
     expect(audit.some((r) => r.action === 'rollback.start' && r.detail.includes(`repair:component ${result.rollbackId} of vision-lake`))).toBe(true);
 
