@@ -12,7 +12,8 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { generateTotpSecret, hashPassword, TOTP_STEP_SECONDS, totpCode, type AdminLevel } from '../../src/core/credentials.js';
 import { defaultPlanInput } from '../../src/core/plan.js';
-import { openLocalRuntime } from '../../src/local/local-runtime.js';
+import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
+import { acquireLocalServices, type ServiceSession } from '../../src/local/run-owner.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WING_JS = join(ROOT, 'dist', 'bin', 'wing.js');
@@ -203,10 +204,48 @@ export function testPlanInput(security: Record<string, unknown> = {}): Record<st
  */
 export async function disposeStateFolder(home: string, what: string): Promise<void> {
   killRemainingChildren();
+  if (home) await releaseLocalServices(home);
   const leftovers = home ? serviceProcessesOf(home) : [];
   if (home) killServiceProcessesOf(home);
   if (home) await rm(join(home, '..'), { recursive: true, force: true });
   expect(leftovers, `local service processes left running after ${what}`).toEqual([]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharing one set of local services between CLI commands
+
+/** Services this module holds for test files (released by {@link disposeStateFolder} at the latest). */
+const heldServices = new Map<string, ServiceSession>();
+
+/**
+ * Makes the test process the owner of `home`'s local services until {@link releaseLocalServices},
+ * as a `temporary` owner: what a long CLI command (a `backup:create`, a rollback) is while other
+ * commands run beside it. Every CLI command started meanwhile finds a live owner and uses its
+ * endpoints (CONTRACT.md, "State folder and who owns the local services") instead of starting
+ * DynamoDB Local and s3rver itself and stopping them on exit, which is most of a command's time
+ * on a slow machine (4-6 s of 5-8 s). The owner is `temporary`, not `long-lived`: a live
+ * long-lived owner without an admin API is an `npm start` still starting, and † commands refuse
+ * to run beside it; beside a temporary owner they run in the CLI process against its services,
+ * with the same checks, as they do as a temporary owner themselves.
+ *
+ * Only for tests that do not test the temporary owner itself (its run.lock and endpoints.json
+ * removed on exit, its services gone, stale locks taken over): those run without a holder.
+ */
+export async function holdLocalServices(home: string): Promise<void> {
+  if (heldServices.has(home)) return;
+  const session = await acquireLocalServices({ home, kind: 'temporary', quiet: true, handleSignals: false });
+  if (!session.isOwner) {
+    await session.release();
+    throw new Error(`${home} already has a live owner: the test cannot hold its services`);
+  }
+  heldServices.set(home, session);
+}
+
+/** Stops the services taken by {@link holdLocalServices} (waits for commands still using them). */
+export async function releaseLocalServices(home: string): Promise<void> {
+  const session = heldServices.get(home);
+  heldServices.delete(home);
+  await session?.release();
 }
 
 /** SIGKILLs every CLI child still running (after a failed test). */
@@ -484,4 +523,14 @@ export async function addAdministrator(home: string, username: string, level: Ad
   }
   const code = codeSource(totpSecret);
   return { username, password, totpSecret, code, env: async () => ({ WING_USERNAME: username, WING_PASSWORD: password, WING_TOTP: await code() }) };
+}
+
+/** Runs `work` against a state folder's services (its live owner's, or as a temporary owner), then lets them go. */
+export async function withStateFolderRuntime<T>(home: string, work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openLocalRuntime({ home, kind: 'temporary' });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * The `wing` CLI end to end (CONTRACT.md, "CLI"): the compiled `dist/bin/wing.js` run as a child
- * process on one demo state folder, initialised once. Each command runs without a live owner, so
- * it starts DynamoDB Local and s3rver itself and stops them on exit.
+ * process on one demo state folder, initialised once. The tests that check what a command leaves
+ * behind as a temporary owner (`expectNoOwnerLeft`) run their commands without a live owner, so
+ * each starts DynamoDB Local and s3rver itself and stops them on exit; the others share services
+ * this process holds (see `sharedServices`).
  *
  * The tests of one file share the state folder and run in order: list → create → rebuild →
  * verify → retention → bad input → tampering.
@@ -29,7 +31,9 @@ import {
   type RecoveryPointJson,
   type RunResult,
   disposeStateFolder,
+  holdLocalServices,
   newStateFolder,
+  releaseLocalServices,
 } from './cli-support.js';
 
 const COMPONENTS = ['vision-lake', 'auth', 'agents', 'squadrons'];
@@ -57,6 +61,27 @@ async function listPoints(args: readonly string[] = []): Promise<RecoveryPointJs
 
 function newestFirst(points: readonly RecoveryPointJson[]): RecoveryPointJson[] {
   return [...points].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * Tests that check what a command leaves behind as the temporary owner of the local services
+ * (`expectNoOwnerLeft`) call this first: no live owner, so each command of theirs starts and stops
+ * its own DynamoDB Local and s3rver, exactly as a command run alone does.
+ */
+async function ownServices(): Promise<void> {
+  await releaseLocalServices(home);
+}
+
+/**
+ * The other tests call this first: this process holds the services as a temporary owner (what a
+ * long command beside them would be), and their commands use its endpoints (CONTRACT.md, "State
+ * folder and who owns the local services") instead of spending 4-6 s each starting and stopping
+ * the services on a slow machine. They check what the commands do, not who owns the services, and
+ * † commands still run in the CLI process with the same checks. Consecutive such tests keep the
+ * same services.
+ */
+async function sharedServices(): Promise<void> {
+  await holdLocalServices(home);
 }
 
 /** The owner files are gone once the command that was a temporary owner exited. */
@@ -113,6 +138,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
 
   describe('plan:show', () => {
     it('--json prints the four components with dependsOn, level, schedule and sources', async () => {
+      await ownServices();
       const body = expectJsonSuccess(await wing(['plan:show', '--json']), planShowSchema);
       expect(body.components.map((c) => c.name)).toEqual(COMPONENTS);
       const byName = new Map(body.components.map((c) => [c.name, c]));
@@ -139,6 +165,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
 
   describe('backup:list', () => {
     it('--json lists the demo history with the contract fields, newest first, all Completed and verified', async () => {
+      await ownServices();
       pointsBefore = await listPoints();
       expect(pointsBefore).toHaveLength(8);
       expect(pointsBefore.map((p) => p.recoveryPointId)).toEqual(newestFirst(pointsBefore).map((p) => p.recoveryPointId));
@@ -155,6 +182,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('--component auth keeps only the auth snapshots', async () => {
+      await sharedServices();
       const points = await listPoints(['--component', 'auth']);
       expect(points.map((p) => p.recoveryPointId)).toEqual(pointsBefore.map((p) => p.recoveryPointId));
       for (const p of points) {
@@ -164,6 +192,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('"npx wing backup list" (group and command) prints the same as backup:list', async () => {
+      await sharedServices();
       const grouped = await runWing(['backup', 'list', '--json'], env(), { command: ['npx', 'wing'] });
       const colon = await wing(['backup:list', '--json']);
       expect(grouped.code, describeRun(grouped)).toBe(0);
@@ -172,6 +201,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('prints a table for people', async () => {
+      await sharedServices();
       const r = await wing(['backup:list']);
       expect(r.code, describeRun(r)).toBe(0);
       for (const p of pointsBefore) expect(r.stdout).toContain(p.recoveryPointId);
@@ -182,6 +212,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     let created: z.infer<typeof backupCreateSchema>;
 
     it('takes a verified recovery point of every component', async () => {
+      await ownServices();
       const r = await wing(['backup:create', '--json']);
       created = expectJsonSuccess(r, backupCreateSchema);
       expect(created.snapshots.map((s) => s.component)).toEqual(COMPONENTS);
@@ -202,6 +233,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('--component auth takes a single-component snapshot, not a recovery point', async () => {
+      await sharedServices();
       const r = await wing(['backup:create', '--component', 'auth', '--json']);
       const body = expectJsonSuccess(r, componentSnapshotSchema);
       expect(body.component).toBe('auth');
@@ -213,6 +245,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('--type full takes a full recovery point', async () => {
+      await sharedServices();
       const body = expectJsonSuccess(await wing(['backup:create', '--type', 'full', '--json']), backupCreateSchema);
       const points = await listPoints();
       expect(points[0]?.recoveryPointId).toBe(body.recoveryPointId);
@@ -224,6 +257,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
 
   describe('backup:list --rebuild', () => {
     it('rebuilds the catalog from the vault alone: same points, statuses and snapshots', async () => {
+      await sharedServices();
       const rebuilt = await listPoints(['--rebuild']);
       const essentials = (ps: RecoveryPointJson[]): unknown =>
         ps.map((p) => ({ id: p.recoveryPointId, createdAt: p.createdAt, type: p.type, status: p.status, snapshots: p.snapshots }));
@@ -234,6 +268,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
 
   describe('backup:verify', () => {
     it('without flags verifies the newest point', async () => {
+      await ownServices();
       const body = expectJsonSuccess(await wing(['backup:verify', '--json']), verifySchema);
       expect(body.recoveryPoints).toEqual([{ recoveryPointId: pointsBefore[0]?.recoveryPointId, ok: true, status: 'Completed' }]);
       expect(body.problems).toEqual([]);
@@ -241,12 +276,14 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('--backup-id verifies exactly that point', async () => {
+      await sharedServices();
       const oldest = pointsBefore.at(-1)?.recoveryPointId ?? '';
       const body = expectJsonSuccess(await wing(['backup:verify', '--backup-id', oldest, '--json']), verifySchema);
       expect(body.recoveryPoints).toEqual([{ recoveryPointId: oldest, ok: true, status: 'Completed' }]);
     });
 
     it('--all verifies every point', async () => {
+      await sharedServices();
       const body = expectJsonSuccess(await wing(['backup:verify', '--all', '--json']), verifySchema);
       expect(body.recoveryPoints.map((p) => p.recoveryPointId).sort()).toEqual(pointsBefore.map((p) => p.recoveryPointId).sort());
       expect(body.recoveryPoints.every((p) => p.ok && p.status === 'Completed')).toBe(true);
@@ -258,6 +295,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     let dryRun: z.infer<typeof retentionSchema>;
 
     it('--dry-run needs no credentials and changes nothing', async () => {
+      await sharedServices();
       dryRun = expectJsonSuccess(await wing(['retention:apply', '--dry-run', '--json']), retentionSchema);
       expect(dryRun.dryRun).toBe(true);
       const ids = new Set(pointsBefore.map((p) => p.recoveryPointId));
@@ -270,6 +308,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('with a wrong TOTP code is refused (exit 3), one line, nothing deleted', async () => {
+      await ownServices();
       const now = Date.now();
       const valid = new Set([-30_000, 0, 30_000].map((d) => totpCode(ADMIN.totpSecret, new Date(now + d))));
       let wrong = '123456';
@@ -283,6 +322,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('with the administrator\'s password and TOTP code deletes what the dry run announced', async () => {
+      await sharedServices();
       const r = await wing(['retention:apply', '--reason', 'cli test', '--json'], adminEnv(totpCode(ADMIN.totpSecret, new Date())));
       const body = expectJsonSuccess(r, retentionSchema);
       expect(body.dryRun).toBe(false);
@@ -312,6 +352,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
       { name: 'plan:show --no-wait', args: ['plan:show', '--no-wait'], mentions: 'rollbacks' },
       { name: 'start --target aws', args: ['start', '--target', 'aws'], mentions: 'local' },
     ])('$name exits 2 (json and text)', async ({ args, mentions }) => {
+      await ownServices();
       const [json, text] = await Promise.all([wing([...args, '--json']), wing(args)]);
       expect(expectOneErrorLine(json, 2, { json: true })).toContain(mentions);
       expect(expectOneErrorLine(text, 2, { json: false })).toContain(mentions);
@@ -319,6 +360,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('--component nope exits 2 and names the components that exist', async () => {
+      await ownServices();
       const r = await wing(['backup:create', '--component', 'nope', '--json']);
       const message = expectOneErrorLine(r, 2, { json: true });
       expect(message).toContain('nope');
@@ -329,6 +371,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('backup:verify --backup-id rp-does-not-exist is invalid input: exit 2, one line naming the id', async () => {
+      await ownServices();
       const r = await wing(['backup:verify', '--backup-id', 'rp-does-not-exist', '--json']);
       const message = expectOneErrorLine(r, 2, { json: true });
       expect(message).toContain('rp-does-not-exist');
@@ -336,6 +379,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
     });
 
     it('rollback:plan prints per-component counts and changes nothing; with no point old enough it exits 1 listing the points', async () => {
+      await sharedServices();
       const r = await wing(['rollback:plan', '--json']);
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout) as { success: boolean; recoveryPointId: string; components: { component: string; write: number; delete: number; unchanged: number }[] };
@@ -367,6 +411,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
 
   describe('tampering with the vault', () => {
     it('one flipped byte in a stored pack: backup:verify exits 5 naming the object key; restored, it verifies again', async () => {
+      await sharedServices();
       const plan = parseOneJsonObject((await wing(['plan:show', '--json'])).stdout);
       const vaultBucket = typeof plan.vaultBucket === 'string' ? plan.vaultBucket : 'wing-rollback-vault';
       const bucketDir = join(home, 'data', 's3', vaultBucket);
@@ -414,6 +459,8 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
         writeFileSync(packFile, original);
       }
 
+      // The last commands run without a live owner again, to check what they leave behind.
+      await ownServices();
       const again = expectJsonSuccess(await wing(['backup:verify', '--backup-id', newest.recoveryPointId, '--json']), verifySchema);
       expect(again.recoveryPoints).toEqual([{ recoveryPointId: newest.recoveryPointId, ok: true, status: 'Completed' }]);
       const healed = (await listPoints()).find((p) => p.recoveryPointId === newest.recoveryPointId);

@@ -6,15 +6,20 @@
  * newest first, `--limit` bounded, and tampering with either copy (table, audit bucket) exits 5.
  *
  * The tests share the state folder and run in order: the faults come last. Faults and audit
- * records are written in-process through a temporary owner (`openLocalRuntime`), as an operator
- * with access to the state folder could.
+ * records are written in-process (`openLocalRuntime`), as an operator with access to the state
+ * folder could.
+ *
+ * One set of local services serves the whole file: this process holds them as a temporary owner
+ * (what a long-running command beside these would be), so each command uses their endpoints
+ * instead of starting and stopping DynamoDB Local and s3rver itself (4-6 s a command on a slow
+ * machine). Nothing here is about who owns the services (cli.test.ts and kill.test.ts are).
  */
 import { DeleteItemCommand, DeleteTableCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultResourceNames } from '../../src/core/plan.js';
-import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
+import type { LocalRuntime } from '../../src/local/local-runtime.js';
 import {
   ADMIN,
   ADMIN_ENV,
@@ -23,10 +28,12 @@ import {
   disposeStateFolder,
   expectJsonSuccess,
   expectOneErrorLine,
+  holdLocalServices,
   newStateFolder,
   parseOneJsonObject,
   runWing,
   type RunResult,
+  withStateFolderRuntime,
 } from './cli-support.js';
 
 /** The default plan's components in restore order. */
@@ -39,14 +46,9 @@ function wing(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
   return runWing(args, cliEnv(home), { timeoutMs });
 }
 
-/** Runs `work` against the state folder's services as a temporary owner, then releases them. */
-async function withRuntime<T>(work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
-  const runtime = await openLocalRuntime({ home, kind: 'temporary' });
-  try {
-    return await work(runtime);
-  } finally {
-    await runtime.close();
-  }
+/** Runs `work` against the state folder's services (the live owner's), then lets them go. */
+function withRuntime<T>(work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  return withStateFolderRuntime(home, work);
 }
 
 const healthStatus = z.enum(['healthy', 'degraded', 'critical']);
@@ -96,6 +98,7 @@ function expectUnhealthy(r: RunResult): z.infer<typeof unhealthySchema> {
 
 beforeAll(async () => {
   home = await newStateFolder('wing-health-audit-cli-');
+  await holdLocalServices(home);
   const init = await runWing(['init', '--demo', '--scale', '0.01', '--json'], cliEnv(home, ADMIN_ENV), { timeoutMs: 180_000 });
   expect(init.code, describeRun(init)).toBe(0);
 }, 240_000);
@@ -104,7 +107,7 @@ afterAll(async () => {
   await disposeStateFolder(home, 'the health and audit CLI tests');
 }, 30_000);
 
-// Each CLI command starts and stops the local services (2-5 s, more on a busy machine).
+// Each CLI command takes 1-3 s (more on a busy machine).
 describe('health:check and audit:list', { timeout: 150_000 }, () => {
   describe('on the fresh demo', () => {
     it('health:check --json: healthy, every component in restore order, exit 0', async () => {

@@ -25,13 +25,17 @@ import {
   type RunResult,
   addAdministrator,
   disposeStateFolder,
+  holdLocalServices,
   newStateFolder,
+  releaseLocalServices,
   testPlanInput,
+  type TestAdministrator,
 } from './cli-support.js';
 
 const ORDER = ['vision-lake', 'auth', 'agents', 'squadrons'];
 let home = '';
-let lastStep = 0;
+/** Per TOTP secret (per administrator), the step of the last code handed out. */
+const lastSteps = new Map<string, number>();
 
 const rollbackSchema = z.object({
   success: z.boolean(),
@@ -53,16 +57,17 @@ const statusSchema = z.object({
  * A code no command used yet: codes are single-use per 30-second step, and a step is accepted up
  * to one step early or late, so a test gets two codes a window and waits only when it used them.
  */
-async function freshCode(): Promise<string> {
+async function freshCode(secret: string = ADMIN.totpSecret): Promise<string> {
   for (;;) {
     const now = Math.floor(Date.now() / 1000 / TOTP_STEP_SECONDS);
     // The current step or the next: each stays acceptable for 30 s or more (±1 step), room for a
     // slow machine to start the command; the previous step could expire a few seconds later.
+    const lastStep = lastSteps.get(secret) ?? 0;
     const candidates = [now, now + 1].filter((s) => s > lastStep);
     const step = candidates[0];
     if (step !== undefined) {
-      lastStep = step;
-      return totpCode(ADMIN.totpSecret, new Date(step * TOTP_STEP_SECONDS * 1000));
+      lastSteps.set(secret, step);
+      return totpCode(secret, new Date(step * TOTP_STEP_SECONDS * 1000));
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -72,11 +77,22 @@ async function adminEnv(): Promise<NodeJS.ProcessEnv> {
   return cliEnv(home, { WING_USERNAME: ADMIN.username, WING_PASSWORD: ADMIN.password, WING_TOTP: await freshCode() });
 }
 
+/**
+ * The environment of a † command signed in as `administrator`, with a fresh code of theirs (the
+ * current or next step, like the first administrator's). Replay protection is per user, and one
+ * user gets two codes a 30-second window: tests whose assertions do not name the user sign in as
+ * their own administrator, so that no test waits for a new window because the commands before
+ * it (now quick, sharing the services) used the first administrator's codes.
+ */
+async function envOf(administrator: TestAdministrator): Promise<NodeJS.ProcessEnv> {
+  return cliEnv(home, { WING_USERNAME: administrator.username, WING_PASSWORD: administrator.password, WING_TOTP: await freshCode(administrator.totpSecret) });
+}
+
 function wing(args: readonly string[], environment: NodeJS.ProcessEnv = cliEnv(home), timeoutMs = 120_000): Promise<RunResult> {
   return runWing(args, environment, { timeoutMs });
 }
 
-/** Every item of the four component tables, exactly (read through a temporary owner). */
+/** Every item of the four component tables, exactly (read through the live owner's services). */
 async function componentState(): Promise<Record<string, string[]>> {
   const runtime = await openLocalRuntime({ home, kind: 'temporary' });
   try {
@@ -99,6 +115,13 @@ async function componentState(): Promise<Record<string, string[]>> {
 
 beforeAll(async () => {
   home = await newStateFolder('wing-rollback-cli-');
+  // The tests of this file are about rollbacks, not about who owns the local services: one set of
+  // services, held by this process as a temporary owner, serves every command (each would
+  // otherwise start and stop DynamoDB Local and s3rver, 4-6 s on a slow machine). The commands
+  // run exactly as beside any other running command: † ones in the CLI process, with the same
+  // checks. The one test that kills a rollback mid-way lets the killed command own the services,
+  // as before (see there). Temporary owners themselves are tested in cli.test.ts and kill.test.ts.
+  await holdLocalServices(home);
   const init = await wing(['init', '--demo', '--scale', '0.02', '--json'], cliEnv(home, ADMIN_ENV), 180_000);
   expect(init.code, describeRun(init)).toBe(0);
 }, 240_000);
@@ -125,7 +148,7 @@ describe('rollback commands', { timeout: 240_000 }, () => {
       expect(expectOneErrorLine(r, 2, { json: true })).toContain(c.mentions);
     }
     // A well-formed id that names no point: known only after the credentials passed.
-    const unknown = await wing(['restore:alternative', '--backup-id=rp-20200101T000000000Z-000000', '--json'], await adminEnv());
+    const unknown = await wing(['restore:alternative', '--backup-id=rp-20200101T000000000Z-000000', '--json'], await envOf(await addAdministrator(home, 'ops-bad-input')));
     expect(expectOneErrorLine(unknown, 2, { json: true, onlyLine: false })).toContain('rp-20200101T000000000Z-000000');
   });
 
@@ -136,7 +159,7 @@ describe('rollback commands', { timeout: 240_000 }, () => {
     const first = await wing(['rollback:plan', '--json'], cliEnv(home));
     expect(first.code).toBe(0);
     // The code is taken just before its one real use, so a slow machine cannot let it expire.
-    const env = await adminEnv();
+    const env = await envOf(await addAdministrator(home, 'ops-replay'));
     // Use the code once for real (a retention dry run needs none, so a cleanup: it changes nothing here).
     const used = await wing(['rollback:cleanup', '--json'], env);
     expect(used.code, describeRun(used)).toBe(0);
@@ -206,17 +229,24 @@ describe('rollback commands', { timeout: 240_000 }, () => {
   });
 
   it('rollback:undo returns the data to its state before the rollback; a second undo is refused', async () => {
-    const undo = await wing(['rollback:undo', '--json'], await adminEnv());
+    const undoer = await addAdministrator(home, 'ops-undo');
+    const undo = await wing(['rollback:undo', '--json'], await envOf(undoer));
     expect(expectJsonSuccess(undo, rollbackSchema).phase).toBe('Completed');
     const status = expectJsonSuccess(await wing(['rollback:status', `--rollback-id=${rollbackId}`, '--json']), statusSchema);
     expect(status.phase).toBe('Undone');
-    const again = await wing(['rollback:undo', '--json'], await adminEnv());
+    const again = await wing(['rollback:undo', '--json'], await envOf(undoer));
     expect(expectOneErrorLine(again, 6, { json: true, onlyLine: false })).toContain('already undone');
   });
 
   it('a rollback killed half-way is refused until rollback:cleanup returns the data to where it was; then a new rollback succeeds', async () => {
     const before = await componentState();
-    const run = spawnWing(['rollback:full', '--reason', 'crash test'], await adminEnv());
+    const crasher = await addAdministrator(home, 'ops-crash');
+    const cleaner = await addAdministrator(home, 'ops-cleanup');
+    // As it was before the services were shared: the command that runs the rollback is the
+    // temporary owner of the services too, and SIGKILL takes both down mid-restore. The next
+    // owner (this process, holding the services again) takes over the stale run.lock.
+    await releaseLocalServices(home);
+    const run = spawnWing(['rollback:full', '--reason', 'crash test'], await envOf(crasher));
     const logFile = (): string => {
       try {
         const id = /rollback id (\S+)/.exec(run.stderr())?.[1];
@@ -230,20 +260,21 @@ describe('rollback commands', { timeout: 240_000 }, () => {
     expect(run.hasExited(), `${run.stderr()}\n${logFile()}`).toBe(false);
     run.child.kill('SIGKILL');
     await run.exited;
+    await holdLocalServices(home);
 
-    const refused = await wing(['rollback:quick', '--json'], await adminEnv());
+    const refused = await wing(['rollback:quick', '--json'], await envOf(crasher));
     expect(expectOneErrorLine(refused, 6, { json: true, onlyLine: false })).toMatch(/recovery mode|lock/);
     const status = expectJsonSuccess(await wing(['rollback:status', '--json']), statusSchema);
     expect(status.phase).toBe('InProgress');
 
-    const cleanup = await wing(['rollback:cleanup', '--json'], await adminEnv());
+    const cleanup = await wing(['rollback:cleanup', '--json'], await envOf(cleaner));
     const cleaned = expectJsonSuccess(cleanup, z.object({ success: z.literal(true), rollbackId: z.string(), actions: z.array(z.string()) }));
     expect(cleaned.actions.join('\n')).toContain('returned vision-lake, auth, agents, squadrons to their state before');
     expect(await componentState()).toEqual(before);
     const after = expectJsonSuccess(await wing(['rollback:status', '--json']), statusSchema);
     expect(after.phase).toBe('Failed');
 
-    const again = await wing(['rollback:custom', '--hours=24', '--reason', 'after cleanup', '--json'], await adminEnv());
+    const again = await wing(['rollback:custom', '--hours=24', '--reason', 'after cleanup', '--json'], await envOf(cleaner));
     expect(expectJsonSuccess(again, rollbackSchema).phase).toBe('Completed');
   });
 });
