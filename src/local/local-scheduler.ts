@@ -17,6 +17,7 @@ import { localSchedule } from '../core/schedule-expression.js';
 import type { BackupManager } from '../rollback/backup-manager.js';
 import type { HealthWatch } from '../rollback/health-watch.js';
 import type { RestoreDrill } from '../rollback/restore-drill.js';
+import { runScheduledJob, type ScheduledJobRun } from '../rollback/scheduled-jobs.js';
 
 export interface SchedulerDeps {
   readonly plan: Plan;
@@ -49,9 +50,9 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
     once: () => runOnce(deps, components, retention),
   }));
   const drills = deps.drills;
-  if (drills) jobs.push({ expression: deps.plan.drillSchedule, components: [], job: 'restore drill', once: () => runDrill(deps, drills) });
   const watch = deps.healthWatch;
-  if (watch) jobs.push({ expression: deps.plan.healthSchedule, components: [], job: 'health check', once: () => runHealthCheck(deps, watch) });
+  if (drills) jobs.push({ expression: deps.plan.drillSchedule, components: [], job: 'restore drill', once: () => runJob(deps, { job: 'drill', drills }) });
+  if (watch) jobs.push({ expression: deps.plan.healthSchedule, components: [], job: 'health check', once: () => runJob(deps, { job: 'health', healthWatch: watch }) });
   const schedules = jobs.map(({ expression, components, job }) => ({ expression, components, ...(job !== undefined ? { job } : {}) }));
   for (const { expression, once } of jobs) {
     let running = false;
@@ -106,31 +107,21 @@ function auditRun(deps: SchedulerDeps, entry: Omit<AuditEntry, 'actor' | 'source
   );
 }
 
-/** A scheduled restore drill of the newest point; its outcome is on the point, in the events and, when it failed, notified. */
-async function runDrill(deps: SchedulerDeps, drills: RestoreDrill): Promise<void> {
-  try {
-    const outcome = await drills.run();
-    const detail = `${outcome.recoveryPointId} ${outcome.record.result} in ${String(outcome.record.durationMs)} ms (${String(outcome.record.items)} items)`;
-    deps.report(`scheduled restore drill: ${detail}`);
-    await auditRun(deps, { action: 'drill.scheduled', outcome: outcome.record.result === 'passed' ? 'succeeded' : 'failed', detail });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    deps.report(`scheduled restore drill ${err instanceof ConflictError ? 'skipped' : 'failed'}: ${message}`);
-    await auditRun(deps, { action: 'drill.scheduled', outcome: err instanceof ConflictError ? 'refused' : 'failed', detail: message });
-  }
-}
-
 /**
- * A scheduled health check: transitions are announced by the watch itself; the scheduler only
- * says what it found (and is not audited: it changes nothing, and every 15 minutes would drown
- * the trail).
+ * A scheduled restore drill or health check (src/rollback/scheduled-jobs.ts, as the Lambda runs
+ * them on AWS). A drill is audited; a health check is not (it changes nothing, and every 15
+ * minutes would drown the trail) and is reported only when something changed.
  */
-async function runHealthCheck(deps: SchedulerDeps, watch: Pick<HealthWatch, 'check'>): Promise<void> {
-  try {
-    const report = await watch.check();
-    if (report.transitions.length > 0) deps.report(`scheduled health check: ${report.transitions.map((t) => `${t.component ?? 'platform'} ${t.from} -> ${t.to}`).join(', ')}`);
-  } catch (err) {
-    deps.report(`scheduled health check failed: ${err instanceof Error ? err.message : String(err)}`);
+async function runJob(deps: SchedulerDeps, run: ScheduledJobRun): Promise<void> {
+  const job = run.job;
+  const r = await runScheduledJob(run);
+  const what = job === 'drill' ? 'scheduled restore drill' : 'scheduled health check';
+  const said = r.outcome === 'skipped' ? `${what} skipped: ${r.detail}` : r.metrics.JobFailed ? `${what} failed: ${r.detail}` : `${what}: ${r.detail}`;
+  if (job === 'drill') {
+    deps.report(said);
+    await auditRun(deps, { action: 'drill.scheduled', outcome: r.outcome === 'skipped' ? 'refused' : r.outcome, detail: r.detail });
+  } else if (r.outcome !== 'succeeded' || (r.metrics.HealthTransitions ?? 0) > 0) {
+    deps.report(said);
   }
 }
 
