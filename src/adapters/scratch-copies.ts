@@ -14,7 +14,7 @@ import { DynamoTable } from './dynamodb-table.js';
 import { S3Prefix } from './s3-prefix.js';
 
 /** Where the scratch objects of drills live in the vault bucket. */
-export const DRILL_PREFIX = vaultLayout.drillPrefix('');
+export const DRILL_PREFIX = vaultLayout.drillsPrefix;
 
 export class ScratchCopies {
   private readonly tables: string[] = [];

@@ -30,6 +30,7 @@ export const vaultLayout = {
   /** The status document other WING systems poll: the latest rollback, step by step. */
   statusDocument: 'status/rollback-status.json',
   /** Scratch copies of restore drills (retention prunes only `components/`). */
+  drillsPrefix: 'drills/',
   drillPrefix: (drillId: string): string => `drills/${drillId}/`,
 } as const;
 
