@@ -94,6 +94,9 @@ export const createBackupRequest = z.strictObject({ component: z.string().min(1)
 /** POST /api/backups/verify: one point, or all of them. */
 export const verifyBackupRequest = z.union([z.strictObject({ backupId: recoveryPointId }), z.strictObject({ all: z.literal(true) })]);
 
+/** POST /api/backups/drill: a restore drill of one point (default: the newest). */
+export const drillRequest = z.strictObject({ backupId: recoveryPointId.optional() });
+
 /** POST /api/backups/retention: apply the retention policy and prune (dryRun: only report). */
 export const retentionRequest = z.strictObject({ dryRun: z.boolean().default(false), reason: reason.optional(), password: password.optional() }).refine((r) => r.dryRun || r.password !== undefined, { message: 'password: the password is required unless dryRun', path: ['password'] });
 

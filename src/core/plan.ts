@@ -97,6 +97,8 @@ export const planSchema = z.strictObject({
   packTargetBytes: z.number().int().min(64 * 1024).default(4 * 1024 * 1024),
   /** zstd level of packs (1 fastest .. 19 smallest); see ZstdCompressor for the trade-off. */
   compressionLevel: z.number().int().min(1).max(19).default(1),
+  /** When retention is applied (it holds the rollback lock while it prunes: not every hour). */
+  retentionSchedule: scheduleSchema.default('rate(1 day)'),
   /** When a restore drill restores the newest point into scratch copies to prove it restores. */
   drillSchedule: scheduleSchema.default('rate(1 day)'),
   /** When the health watch checks the platform (transitions are announced and notified). */

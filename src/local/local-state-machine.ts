@@ -109,14 +109,23 @@ function serviceError(service: string, err: unknown): Error {
   return named;
 }
 
+/**
+ * Definitions (after substitution) asl-validator has accepted in this process. Validating compiles
+ * the ASL JSON schema with ajv, about half a second of CPU; a definition is the same text for
+ * every execution, so it is validated on its first run only.
+ */
+const validatedDefinitions = new Set<string>();
+
 export class LocalStateMachine {
   private readonly definition: { States: Record<string, StateDef> };
+  private readonly definitionText: string;
 
   constructor(
     definitionText: string,
     substitutions: Readonly<Record<string, string>>,
   ) {
-    this.definition = JSON.parse(substitute(definitionText, substitutions)) as { States: Record<string, StateDef> };
+    this.definitionText = substitute(definitionText, substitutions);
+    this.definition = JSON.parse(this.definitionText) as { States: Record<string, StateDef> };
   }
 
   static fromFile(name: string, substitutions: Readonly<Record<string, string>>): LocalStateMachine {
@@ -197,7 +206,10 @@ export class LocalStateMachine {
       // Locally retries do not wait the backoff of a Lambda throttle.
       retryIntervals[task.name] = 10;
     }
-    const machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true } });
+    const validated = validatedDefinitions.has(this.definitionText);
+    // The constructor throws on an invalid definition, so the text is recorded only once accepted.
+    const machine = new StateMachine(this.definition as never, { validationOptions: validated ? { noValidate: true } : { checkPaths: true } });
+    validatedDefinitions.add(this.definitionText);
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides: retryIntervals },
       context: { Execution: { Input: input as never, StartTime: new Date().toISOString(), Name: 'local', Id: 'local' } },

@@ -55,6 +55,28 @@ export interface DrillOutcome {
   readonly point: RecoveryPointRecord;
 }
 
+/** A drill's outcome as the CLI's `--json` and the admin API answer it. */
+export function drillAnswer(outcome: DrillOutcome) {
+  const { record } = outcome;
+  return {
+    drillId: outcome.drillId,
+    recoveryPointId: outcome.recoveryPointId,
+    result: record.result,
+    durationMs: record.durationMs,
+    items: record.items,
+    status: outcome.point.status,
+    verifiedAt: outcome.point.verifiedAt,
+    components: outcome.components,
+    detail: record.detail,
+  };
+}
+
+/** What a failed drill says in one line: the first problem, and what became of the point. */
+export function drillFailure(outcome: DrillOutcome): string {
+  const corrupt = outcome.point.status === 'Corrupt';
+  return `restore drill failed: ${outcome.record.detail.split('\n')[0] ?? ''}${corrupt ? `; ${outcome.recoveryPointId} is marked Corrupt` : '; run it again'}`;
+}
+
 /** Points a drill can restore: those whose snapshots were all taken. */
 function drillable(point: RecoveryPointRecord): boolean {
   return point.status !== 'InProgress' && point.status !== 'Failed' && point.snapshots.length > 0;

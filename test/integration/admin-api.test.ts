@@ -340,6 +340,25 @@ describe('admin API route groups on the local emulators', () => {
     });
   });
 
+  describe('POST /api/backups/drill', () => {
+    it('drills the newest point into scratch copies (200, proof recorded and listed), refuses a viewer (403), an unknown id (404) and a malformed one (400)', async () => {
+      const viewer = await signIn(VIEWER);
+      expectRefused(await call({ method: 'POST', path: '/api/backups/drill', token: viewer.token, body: {} }), 403, 'needs operator');
+      expectRefused(await call({ method: 'POST', path: '/api/backups/drill', token: await adminToken(), body: { backupId: 'rp-20200101T000000000Z-000000' } }), 404, 'rp-20200101T000000000Z-000000');
+      expectRefused(await call({ method: 'POST', path: '/api/backups/drill', token: await adminToken(), body: { backupId: 'newest' } }), 400, 'backupId');
+      const before = await lastSeq();
+      const answer = await call({ method: 'POST', path: '/api/backups/drill', token: await adminToken(), body: {} });
+      expectStatus(answer, 200);
+      const drill = answer.body as unknown as { drillId: string; recoveryPointId: string; result: string; items: number; status: string; components: { component: string; ok: boolean }[] };
+      expect(drill).toMatchObject({ result: 'passed', status: 'Completed' });
+      expect(drill.items).toBeGreaterThan(0);
+      expect(drill.components.map((c) => [c.component, c.ok])).toEqual(ORDER.map((c) => [c, true]));
+      const listed = ((await call({ method: 'GET', path: '/api/backups', token: viewer.token })).body as unknown as { recoveryPoints: { recoveryPointId: string; lastDrill: { result: string } | null }[] }).recoveryPoints;
+      expect(listed.find((p) => p.recoveryPointId === drill.recoveryPointId)?.lastDrill?.result).toBe('passed');
+      expect((await auditSince(before)).filter((r) => r.action === 'backup.drill').map((r) => [r.actor, r.outcome])).toEqual([['admin', 'succeeded']]);
+    });
+  });
+
   describe('GET /api/rollbacks/plan', () => {
     it('shows the point a 24-hour rollback would use and, per component, what it would write, delete and leave', async () => {
       const answer = await call({ method: 'GET', path: '/api/rollbacks/plan?hours=24', token: await adminToken() });

@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { routeGroupHandler, type AdminApiDeps, type AdminApiHandler, type ApiRoute } from '../../src/api/admin-api.js';
 import { errorResponse, type ApiResult } from '../../src/api/api-http.js';
-import { auditQuery, cleanupRequest, clearAuthCacheRequest, createBackupRequest, healthQuery, planQuery, repairPlanQuery, restartAgentsRequest, resyncVisionLakeRequest, retentionRequest, safeModeRequest, signInRequest, startRepairRequest, startRollbackRequest, undoRequest, verifyBackupRequest } from '../../src/api/api-schemas.js';
+import { auditQuery, cleanupRequest, clearAuthCacheRequest, createBackupRequest, drillRequest, healthQuery, planQuery, repairPlanQuery, restartAgentsRequest, resyncVisionLakeRequest, retentionRequest, safeModeRequest, signInRequest, startRepairRequest, startRollbackRequest, undoRequest, verifyBackupRequest } from '../../src/api/api-schemas.js';
 import { routeGroupFor, routeGroups } from '../../src/api/route-groups.js';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
 import { NotFoundError } from '../../src/core/errors.js';
@@ -356,6 +356,16 @@ const SPECS: readonly Spec[] = [
     base: { backupId: 'rp-20200101T000000000Z-000000' },
     fields: [field('backupId', true, invalid.recoveryPointId), field('all', false, invalid.isTrue, false)],
     emptyIsValid: false,
+  },
+  {
+    kind: 'body',
+    method: 'POST',
+    path: '/api/backups/drill',
+    schema: drillRequest,
+    base: { backupId: 'rp-20200101T000000000Z-000000' },
+    fields: [field('backupId', false, invalid.recoveryPointId)],
+    // {} is a valid request (a drill of the newest point): only malformed bodies are sent.
+    emptyIsValid: true,
   },
   {
     kind: 'body',

@@ -1,7 +1,8 @@
 /**
  * The plan's EventBridge schedule expressions as the local scheduler reads them, and what a
- * scheduled run does: a recovery point then retention when one schedule covers every component,
- * a skip (not a failure) when the mode forbids it, never two runs of one schedule at once.
+ * scheduled run does: a recovery point when one schedule covers every component, retention on its
+ * own schedule, a skip (not a failure) when the mode forbids it, never two runs of one schedule
+ * at once.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '../../src/core/audit-trail.js';
@@ -41,11 +42,11 @@ describe('startLocalScheduler', () => {
     const backups = {
       createRecoveryPoint: (options: { scheduled?: boolean }) => {
         calls.push(`point scheduled=${String(options.scheduled)}`);
-        return (behaviour.point ?? (() => Promise.resolve({ recoveryPointId: 'rp-1', status: 'Completed' })))();
+        return (behaviour.point ?? (() => Promise.resolve({ recoveryPointId: 'rp-1', status: 'Completed', error: null, snapshots: [] })))();
       },
       applyRetention: (options: { scheduled?: boolean }) => {
         calls.push(`retention scheduled=${String(options.scheduled)}`);
-        return Promise.resolve({ deletedRecoveryPoints: [] });
+        return Promise.resolve({ deletedRecoveryPoints: [], deletedSnapshots: [], freedBytes: 0 });
       },
       createComponentSnapshot: (component: string, options: { scheduled?: boolean }) => {
         calls.push(`snapshot ${component} scheduled=${String(options.scheduled)}`);
@@ -55,35 +56,43 @@ describe('startLocalScheduler', () => {
     return { backups, calls };
   }
 
-  function planWith(schedules: Record<string, string>): ReturnType<typeof defaultPlan> {
+  function planWith(schedules: Record<string, string>, rest: Record<string, unknown> = {}): ReturnType<typeof defaultPlan> {
     const base = defaultPlan();
-    return parsePlan({ components: base.components.map((c) => ({ ...c, schedule: schedules[c.name] ?? c.schedule })) });
+    return parsePlan({ components: base.components.map((c) => ({ ...c, schedule: schedules[c.name] ?? c.schedule })), ...rest });
   }
 
-  it('one schedule for every component takes a recovery point, then applies retention at most once a day, each run audited', async () => {
+  it('one schedule for every component takes a recovery point; retention runs on its own schedule; each run audited', async () => {
     vi.useFakeTimers();
     const { backups, calls } = fakeBackups();
     const lines: string[] = [];
     const audited: AuditEntry[] = [];
     const audit = { append: (e: AuditEntry) => { audited.push(e); return Promise.resolve({ ...e, seq: audited.length, time: '', prevHash: '', hash: '' }); }, list: () => Promise.resolve([]), all: () => Promise.resolve([]) };
-    const scheduler = startLocalScheduler({ plan: planWith({ 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' }), backups, audit, report: (l) => lines.push(l) });
-    expect(scheduler.schedules).toEqual([{ expression: 'rate(1 minute)', components: ['vision-lake', 'auth', 'agents', 'squadrons'] }]);
+    const plan = planWith({ 'vision-lake': 'rate(1 minute)', auth: 'rate(1 minute)', agents: 'rate(1 minute)', squadrons: 'rate(1 minute)' }, { retentionSchedule: 'rate(2 minutes)' });
+    const scheduler = startLocalScheduler({ plan, backups, audit, report: (l) => lines.push(l) });
+    expect(scheduler.schedules).toEqual([
+      { expression: 'rate(1 minute)', components: ['vision-lake', 'auth', 'agents', 'squadrons'] },
+      { expression: 'rate(2 minutes)', components: [], job: 'retention' },
+    ]);
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(calls).toEqual(['point scheduled=true', 'retention scheduled=true']);
-    // The next runs of the day take points; retention waits for tomorrow.
-    await vi.advanceTimersByTimeAsync(120_000);
-    expect(calls).toEqual(['point scheduled=true', 'retention scheduled=true', 'point scheduled=true', 'point scheduled=true']);
-    await vi.advanceTimersByTimeAsync(24 * 3_600_000);
-    expect(calls.filter((c) => c.startsWith('retention'))).toHaveLength(2);
+    expect(calls).toEqual(['point scheduled=true']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual(['point scheduled=true', 'point scheduled=true', 'retention scheduled=true']);
     scheduler.stop();
     const count = calls.length;
     await vi.advanceTimersByTimeAsync(120_000);
     expect(calls).toHaveLength(count);
-    expect(lines.join('\n')).toContain('rp-1 Completed');
-    expect(audited.slice(0, 2).map((e) => [e.actor, e.action, e.outcome, e.source])).toEqual([
+    expect(lines).toEqual(['scheduled backup: rp-1 Completed', 'scheduled backup: rp-1 Completed', 'scheduled retention: 0 point(s) removed, 0 bytes freed']);
+    expect(audited.map((e) => [e.actor, e.action, e.outcome, e.source])).toEqual([
+      ['system', 'backup.scheduled', 'succeeded', 'scheduler'],
       ['system', 'backup.scheduled', 'succeeded', 'scheduler'],
       ['system', 'retention.scheduled', 'succeeded', 'scheduler'],
     ]);
+  });
+
+  it('the default plan prunes once a day, not after every hourly backup', () => {
+    const scheduler = startLocalScheduler({ plan: defaultPlan(), backups: fakeBackups().backups, report: () => undefined });
+    scheduler.stop();
+    expect(scheduler.schedules).toContainEqual({ expression: 'rate(1 day)', components: [], job: 'retention' });
   });
 
   it('components on their own schedule get a snapshot each', async () => {
@@ -132,7 +141,7 @@ describe('startLocalScheduler', () => {
     first.stop();
     expect(lines.at(-1)).toContain('skipped: the system is in safe mode');
 
-    const slow = fakeBackups({ point: () => new Promise((resolve) => { release = () => { resolve({ recoveryPointId: 'rp-2', status: 'Completed' }); }; }) });
+    const slow = fakeBackups({ point: () => new Promise((resolve) => { release = () => { resolve({ recoveryPointId: 'rp-2', status: 'Completed', error: null, snapshots: [] }); }; }) });
     const second = startLocalScheduler({ plan: planWith(all), backups: slow.backups, report: (l) => lines.push(l) });
     await vi.advanceTimersByTimeAsync(120_000);
     expect(slow.calls).toEqual(['point scheduled=true']);

@@ -1,10 +1,11 @@
-/** `/api/backups`: recovery points with their verification and drill state; take and verify one. */
+/** `/api/backups`: recovery points with their verification and drill state; take, verify and drill one. */
 import { recoveryPointSummary } from '../../core/catalog.js';
 import { componentByName } from '../../core/plan.js';
-import { createBackupRequest, retentionRequest, verifyBackupRequest } from '../api-schemas.js';
+import { createBackupRequest, drillRequest, retentionRequest, verifyBackupRequest } from '../api-schemas.js';
 import { ok, parseBody, sourceOf } from '../api-http.js';
 import { signedIn, type RouteGroup } from '../admin-api.js';
 import { confirmedAdministrator } from '../password-confirmation.js';
+import { drillAnswer, drillFailure } from '../../rollback/restore-drill.js';
 
 export const backupRoutes: RouteGroup = {
   name: 'backups',
@@ -65,6 +66,40 @@ export const backupRoutes: RouteGroup = {
         await deps.audit.append({ actor: caller.username, action: 'backup.verify', outcome: failed.length === 0 ? 'succeeded' : 'failed', detail: `${outcomes.length} point(s), ${failed.length} failed`, source: sourceOf(event) });
         const body = { results: outcomes.map((o) => ({ recoveryPointId: o.recoveryPointId, ok: o.ok, status: o.status, problems: o.problems })) };
         return failed.length === 0 ? ok(body) : { ...ok(body), statusCode: 422, body: JSON.stringify({ success: false, error: `verification failed: ${failed.map((f) => f.recoveryPointId).join(', ')}`, ...body }) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/backups/drill',
+      summary: 'Restore a point (default: the newest) into scratch copies, verify digests and validators, record the proof; 422 when it failed',
+      access: 'operator',
+      body: drillRequest,
+      handle: async (event, deps, session) => {
+        const caller = signedIn(session);
+        const request = parseBody(event, drillRequest);
+        const services = deps.operations.services;
+        // An unknown id is a 404 before any scratch copy is made.
+        if (request.backupId !== undefined) await services.backups.getRecoveryPoint(request.backupId);
+        let outcome;
+        try {
+          outcome = await services.drills.run(request.backupId !== undefined ? { recoveryPointId: request.backupId } : {});
+        } catch (err) {
+          await deps.audit.append({ actor: caller.username, action: 'backup.drill', outcome: 'refused', detail: err instanceof Error ? err.message : String(err), source: sourceOf(event) });
+          throw err;
+        }
+        const { record } = outcome;
+        const passed = record.result === 'passed';
+        await deps.audit.append({
+          actor: caller.username,
+          action: 'backup.drill',
+          outcome: passed ? 'succeeded' : 'failed',
+          detail: `${outcome.recoveryPointId} ${record.result} in ${String(record.durationMs)} ms (${String(record.items)} items)`,
+          source: sourceOf(event),
+        });
+        const body = drillAnswer(outcome);
+        if (passed) return ok(body);
+        const error = drillFailure(outcome);
+        return { ...ok(body), statusCode: 422, body: JSON.stringify({ success: false, error, ...body }) };
       },
     },
     {
