@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { semanticsOf } from '../components/index.js';
+import { liveRecordBatches } from '../components/live-view.js';
 import { snapshotView, type StreamRecordSource } from '../components/snapshot-view.js';
 import type { ComponentSources, LiveStream } from '../adapters/component-sources.js';
 import {
@@ -27,7 +28,7 @@ import { componentByName, restoreOrder, type ComponentPlan, type Plan } from '..
 import type { Clock } from '../core/ports.js';
 import { decideRetention, type RetentionDecision } from '../core/retention.js';
 import { withLock, type RollbackLock } from '../core/rollback-lock.js';
-import { scopeComponents, scopedReconciler, type ItemScope, type RestoreScope } from '../core/restore-scope.js';
+import { inItemScope, scopeComponents, scopedReconciler, type ItemScope, type RestoreScope } from '../core/restore-scope.js';
 import { keepingSanitizedFields, sanitizedStream } from '../core/sanitization.js';
 import { SnapshotReader } from '../core/snapshot/snapshot-reader.js';
 import {
@@ -684,6 +685,31 @@ export class BackupManager {
       plan.push(counts);
     }
     return plan;
+  }
+
+  /**
+   * Whether a targeted restore limited to items would touch anything: some item of the point's
+   * snapshots of the scope's components, or of their live tables, falls in the item filter. A
+   * restore of an agent that exists in neither is a mistyped id, refused before it starts.
+   */
+  async itemScopeMatches(recoveryPointId: string, scope: RestoreScope): Promise<boolean> {
+    const items = scope.items;
+    if (!items) return true;
+    const point = await this.getRecoveryPoint(recoveryPointId);
+    const vault = this.freshReader();
+    const reader = new SnapshotReader(vault);
+    for (const name of scopeComponents(this.deps.plan, scope)) {
+      const component = componentByName(this.deps.plan, name);
+      for await (const batch of liveRecordBatches(this.deps.sources, component, 'dynamodb')) if (batch.some((r) => inItemScope(items, r.body))) return true;
+      const ref = point.snapshots.find((s) => s.component === name);
+      if (!ref) continue;
+      const summary = await vault.readSummary(name, ref.snapshotId);
+      for (const stream of summary.streams) {
+        if (stream.source.type !== 'dynamodb') continue;
+        for await (const batch of reader.streamRecords(summary, stream)) if (batch.some((r) => inItemScope(items, r.body))) return true;
+      }
+    }
+    return false;
   }
 
   /** The newest selectable point at least `hours` old (0: the newest), or undefined. */

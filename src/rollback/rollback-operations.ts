@@ -180,6 +180,7 @@ export class RollbackOperations {
   async plan(choice: { hours?: number; backupId?: string }, scope?: RestoreScope): Promise<{ recoveryPoint: RecoveryPointRecord; components: { component: string; write: number; delete: number; unchanged: number }[] }> {
     const checkedScope = scope && validatedScope(this.deps.services.plan, scope);
     const recoveryPoint = await this.deps.services.backups.choosePoint(validatedChoice(choice));
+    if (checkedScope) await this.assertScopeMatches(recoveryPoint.recoveryPointId, checkedScope);
     return { recoveryPoint, components: await this.deps.services.backups.planRestore(recoveryPoint.recoveryPointId, checkedScope) };
   }
 
@@ -209,6 +210,7 @@ export class RollbackOperations {
     if (request.expectRecoveryPointId !== undefined && request.expectRecoveryPointId !== point.recoveryPointId) {
       throw new ConflictError(`the recovery point changed since it was shown (now ${point.recoveryPointId}, shown ${request.expectRecoveryPointId}): look at the plan again and confirm`);
     }
+    if (scope) await this.assertScopeMatches(point.recoveryPointId, scope);
     return this.run({
       kind: 'rollback',
       selection: { backupId: point.recoveryPointId },
@@ -220,6 +222,12 @@ export class RollbackOperations {
       wait: request.wait ?? true,
       source: request.source,
     });
+  }
+
+  /** A targeted restore of items that exist neither in the point nor live (a mistyped agent id) is refused. */
+  private async assertScopeMatches(recoveryPointId: string, scope: RestoreScope): Promise<void> {
+    if (!scope.items || (await this.deps.services.backups.itemScopeMatches(recoveryPointId, scope))) return;
+    throw new NotFoundError(`${scope.items.description} is in neither recovery point ${recoveryPointId} nor the live data of ${scope.components.join(', ')}: check the id`);
   }
 
   /** Undoes the latest rollback from its safety snapshots (auth reconciled as of now). */

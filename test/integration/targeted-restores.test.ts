@@ -8,7 +8,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aw
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
-import { ValidationError } from '../../src/core/errors.js';
+import { NotFoundError, ValidationError } from '../../src/core/errors.js';
 import { defaultResourceNames } from '../../src/core/plan.js';
 import { ManualClock } from '../../src/core/ports.js';
 import { validatedScope } from '../../src/core/restore-scope.js';
@@ -284,5 +284,15 @@ describe('targeted restores: one component or one agent, nothing else', () => {
     expect(() => repairRequestOf(plan, 'auth:restore', { agentId: 'x' })).toThrow(/takes no --id/);
     expect(() => repairRequestOf(plan, 'agent:restore', { agentId: 'x', component: 'agents' })).toThrow(/takes no --component/);
     expect(() => validatedScope(plan, { components: ['vision-lake'], items: { pk: 'DOC#1', description: 'one document' } })).toThrow(/keeps S3 objects/);
+  });
+
+  it('refuses agent:restore of an agent that is neither in the point nor live (a mistyped id): 404-like, no rollback started, nothing changed', async () => {
+    const before = await snapshotOf();
+    const rollbacksBefore = (await ops.list()).length;
+    const request = repairRequestOf(env.runtime.plan, 'agent:restore', { agentId: 'no-such-agent-42' });
+    await expect(ops.plan(request.choice, request.scope)).rejects.toThrow(/agent no-such-agent-42 is in neither recovery point rp-\S+ nor the live data of agents: check the id/);
+    await expect(repair('agent:restore', { agentId: 'no-such-agent-42' })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await ops.list()).length).toBe(rollbacksBefore);
+    expect(await snapshotOf()).toEqual(before);
   });
 });
