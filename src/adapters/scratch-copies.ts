@@ -4,7 +4,7 @@
  * never meet live data and a drill that died can be found and removed by name. `remove()` deletes
  * everything the drill created.
  */
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, waitUntilTableExists, type AttributeDefinition, type DynamoDBClient, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand, waitUntilTableExists, type AttributeDefinition, type DynamoDBClient, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { asError, WingError } from '../core/errors.js';
 import { withRetry } from '../core/retry.js';
@@ -29,6 +29,44 @@ export class ScratchCopies {
     private readonly drillId: string,
   ) {
     this.prefix = vaultLayout.drillPrefix(drillId);
+  }
+
+  /**
+   * The drills that left copies behind, by drill id (as the names spell it): scratch tables named
+   * `<tablePrefix>-<drillId>-<n>` and prefixes `drills/<drillId>/`. A drill that died (a Lambda
+   * timeout, a killed process) never ran its `remove()`; the next drill finds and removes them.
+   */
+  static async leftovers(dynamo: DynamoDBClient, s3: S3Client, bucket: string, tablePrefix: string): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    const add = (drillId: string, table?: string): void => {
+      found.set(drillId, [...(found.get(drillId) ?? []), ...(table !== undefined ? [table] : [])]);
+    };
+    let start: string | undefined;
+    do {
+      const page = await withRetry(() => dynamo.send(new ListTablesCommand({ ExclusiveStartTableName: start })));
+      for (const name of page.TableNames ?? []) {
+        const m = name.startsWith(`${tablePrefix}-`) ? /^(.+)-\d+$/.exec(name.slice(tablePrefix.length + 1)) : null;
+        if (m?.[1] !== undefined) add(m[1], name);
+      }
+      start = page.LastEvaluatedTableName;
+    } while (start !== undefined);
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: DRILL_PREFIX, Delimiter: '/', ContinuationToken: token })));
+      for (const p of page.CommonPrefixes ?? []) {
+        const id = p.Prefix?.slice(DRILL_PREFIX.length, -1);
+        if (id) add(id);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return found;
+  }
+
+  /** The copies of a drill that died, to remove: its tables as found, its prefix. */
+  static of(dynamo: DynamoDBClient, s3: S3Client, bucket: string, tablePrefix: string, drillId: string, tables: readonly string[]): ScratchCopies {
+    const copies = new ScratchCopies(dynamo, s3, bucket, tablePrefix, drillId);
+    copies.tables.push(...tables);
+    return copies;
   }
 
   /** The scratch tables and prefix this drill created so far (for its record and its log). */

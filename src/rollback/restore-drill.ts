@@ -53,6 +53,8 @@ export interface DrillOutcome {
   readonly components: DrillComponentResult[];
   /** The point as it is after the drill (verified, or Corrupt). */
   readonly point: RecoveryPointRecord;
+  /** Drills that had died and left scratch copies, whose copies this drill removed first. */
+  readonly leftoversRemoved: readonly string[];
 }
 
 /** A drill's outcome as the CLI's `--json` and the admin API answer it. */
@@ -68,6 +70,7 @@ export function drillAnswer(outcome: DrillOutcome) {
     verifiedAt: outcome.point.verifiedAt,
     components: outcome.components,
     detail: record.detail,
+    leftoversRemoved: outcome.leftoversRemoved,
   };
 }
 
@@ -88,9 +91,10 @@ export class RestoreDrill {
   /** Drills `recoveryPointId`, or the newest point that has its snapshots. */
   async run(options: { recoveryPointId?: string } = {}): Promise<DrillOutcome> {
     const point = await this.choosePoint(options.recoveryPointId);
+    const leftoversRemoved = await this.removeLeftovers();
     const started = this.deps.clock.now();
     const drillId = newId('drill', started, randomBytes(3).toString('hex'));
-    const copies = new ScratchCopies(this.deps.dynamo, this.deps.s3, this.deps.plan.vaultBucket, `${this.deps.plan.systemTable}-drill`, drillId.toLowerCase());
+    const copies = new ScratchCopies(this.deps.dynamo, this.deps.s3, this.deps.plan.vaultBucket, this.tablePrefix, drillId.toLowerCase());
     const { components, damage, failure } = await this.deps.backups.withLease(drillId, async () => {
       const verdict: { components: DrillComponentResult[]; damage: string | null; failure: string | null } = { components: [], damage: null, failure: null };
       try {
@@ -116,7 +120,33 @@ export class RestoreDrill {
     const record: DrillRecord = { at: started.toISOString(), durationMs, items, result: passed ? 'passed' : 'failed', detail: detail.slice(0, 2000) };
     const updated = await this.deps.backups.recordDrill(point.recoveryPointId, record, damage);
     await this.announce(updated, record, components, drillId);
-    return { drillId, recoveryPointId: point.recoveryPointId, record, components, point: updated };
+    return { drillId, recoveryPointId: point.recoveryPointId, record, components, point: updated, leftoversRemoved };
+  }
+
+  private get tablePrefix(): string {
+    return `${this.deps.plan.systemTable}-drill`;
+  }
+
+  /**
+   * Removes the scratch copies of drills that are no longer running (no live backup lease: they
+   * died before their own cleanup). Best effort: a drill still runs when this fails, and the
+   * copies are found again next time.
+   */
+  private async removeLeftovers(): Promise<string[]> {
+    const removed: string[] = [];
+    try {
+      const found = await ScratchCopies.leftovers(this.deps.dynamo, this.deps.s3, this.deps.plan.vaultBucket, this.tablePrefix);
+      if (found.size === 0) return removed;
+      const running = new Set((await this.deps.backups.runningBackups()).map((l) => l.runId.toLowerCase()));
+      for (const [drillId, tables] of found) {
+        if (running.has(drillId)) continue;
+        await ScratchCopies.of(this.deps.dynamo, this.deps.s3, this.deps.plan.vaultBucket, this.tablePrefix, drillId, tables).remove();
+        removed.push(drillId);
+      }
+    } catch (err) {
+      process.emitWarning(`the scratch copies of earlier restore drills could not all be removed: ${asError(err).message}`);
+    }
+    return removed;
   }
 
   private async choosePoint(recoveryPointId: string | undefined): Promise<RecoveryPointRecord> {

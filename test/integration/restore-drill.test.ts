@@ -4,7 +4,8 @@
  * emits its event and removes the copies; a corrupted pack makes it fail, mark the point Corrupt
  * and notify the administrators. Live data is never touched.
  */
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { hostname } from 'node:os';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,5 +115,25 @@ describe('restore drills', () => {
     const events = expectOutboxEventsValid(env.runtime.paths.notifications);
     expect(events.get('DrillFailed')).toBe(1);
     expect(events.get('DrillCompleted')).toBe(2);
+  });
+
+  it('removes the scratch copies a drill that died left behind, and keeps those of a drill still running (its lease is live)', async () => {
+    const prefix = `${env.runtime.plan.systemTable}-drill`;
+    const bucket = env.runtime.plan.vaultBucket;
+    const table = (id: string): CreateTableCommand =>
+      new CreateTableCommand({ TableName: `${prefix}-${id}-0`, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' });
+    await env.runtime.dynamo.send(table('drill-dead'));
+    await env.runtime.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${vaultLayout.drillPrefix('drill-dead')}vision-lake/0/doc`, Body: 'x' }));
+    await env.runtime.dynamo.send(table('drill-alive'));
+    await env.runtime.catalog.putBackupLease({ runId: 'drill-alive', owner: { host: hostname(), pid: process.pid }, startedAt: clock.now().toISOString(), leaseUntil: new Date(clock.now().getTime() + 600_000).toISOString() });
+    clock.advance(60_000);
+
+    const outcome = await env.runtime.services.drills.run();
+
+    expect(outcome.record.result, outcome.record.detail).toBe('passed');
+    expect(outcome.leftoversRemoved).toEqual(['drill-dead']);
+    expect(await leftovers()).toEqual({ tables: [`${prefix}-drill-alive-0`], objects: 0 });
+    await env.runtime.catalog.deleteBackupLease('drill-alive');
+    await env.runtime.dynamo.send(new DeleteTableCommand({ TableName: `${prefix}-drill-alive-0` }));
   });
 });
