@@ -591,8 +591,13 @@ export class BackupManager {
     return this.freshReader();
   }
 
-  /** Runs `fn` under a backup lease, so that retention prunes nothing it reads (restore drills). */
-  withLease<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` under a backup lease, so that retention prunes nothing it reads (restore drills).
+   * The mode rules of a backup apply: refused in recovery mode, and paused in safe mode when
+   * `scheduled`.
+   */
+  async withLease<T>(runId: string, fn: () => Promise<T>, options: { scheduled?: boolean } = {}): Promise<T> {
+    await this.assertMode('backup', undefined, options.scheduled);
     return this.withBackupLease(runId, undefined, fn);
   }
 

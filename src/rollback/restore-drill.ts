@@ -88,15 +88,19 @@ function drillable(point: RecoveryPointRecord): boolean {
 export class RestoreDrill {
   constructor(private readonly deps: RestoreDrillDeps) {}
 
-  /** Drills `recoveryPointId`, or the newest point that has its snapshots. */
-  async run(options: { recoveryPointId?: string } = {}): Promise<DrillOutcome> {
+  /**
+   * Drills `recoveryPointId`, or the newest point that has its snapshots. Refused (ConflictError)
+   * during a rollback, and when `scheduled` in safe mode (schedules are paused).
+   */
+  async run(options: { recoveryPointId?: string; scheduled?: boolean } = {}): Promise<DrillOutcome> {
     const point = await this.choosePoint(options.recoveryPointId);
-    const leftoversRemoved = await this.removeLeftovers();
     const started = this.deps.clock.now();
     const drillId = newId('drill', started, randomBytes(3).toString('hex'));
     const copies = new ScratchCopies(this.deps.dynamo, this.deps.s3, this.deps.plan.vaultBucket, this.tablePrefix, drillId.toLowerCase());
-    const { components, damage, failure } = await this.deps.backups.withLease(drillId, async () => {
-      const verdict: { components: DrillComponentResult[]; damage: string | null; failure: string | null } = { components: [], damage: null, failure: null };
+    const { components, damage, failure, leftoversRemoved } = await this.deps.backups.withLease(drillId, async () => {
+      const verdict: { components: DrillComponentResult[]; damage: string | null; failure: string | null; leftoversRemoved: string[] } = { components: [], damage: null, failure: null, leftoversRemoved: [] };
+      // Under this drill's lease (so the mode allowed it), before it makes copies of its own.
+      verdict.leftoversRemoved = await this.removeLeftovers();
       try {
         verdict.components = await this.restoreAndCheck(point, copies);
         const bad = verdict.components.filter((c) => !c.ok);
@@ -112,7 +116,7 @@ export class RestoreDrill {
         });
       }
       return verdict;
-    });
+    }, options.scheduled !== undefined ? { scheduled: options.scheduled } : {});
     const durationMs = this.deps.clock.now().getTime() - started.getTime();
     const items = components.reduce((n, c) => n + c.items, 0);
     const passed = damage === null && failure === null;

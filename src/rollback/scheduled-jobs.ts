@@ -119,7 +119,7 @@ async function runJob(request: ScheduledJobRequest, deps: ScheduledJobDeps): Pro
       };
     }
     case 'drill': {
-      const drill = await need(deps.drills, 'the restore drill', 'drill').run();
+      const drill = await need(deps.drills, 'the restore drill', 'drill').run({ scheduled: true });
       const passed = drill.record.result === 'passed';
       return {
         outcome: passed ? 'succeeded' : 'failed',

@@ -136,4 +136,19 @@ describe('restore drills', () => {
     await env.runtime.catalog.deleteBackupLease('drill-alive');
     await env.runtime.dynamo.send(new DeleteTableCommand({ TableName: `${prefix}-drill-alive-0` }));
   });
+
+  it('a scheduled drill is paused in safe mode (a skip, nothing made), one an operator asks for still runs; during a rollback no drill runs', async () => {
+    const modes = env.runtime.services.modes;
+    const at = clock.now().toISOString();
+    await modes.set({ mode: 'safe', changedAt: at, reason: 'investigating', rollbackId: null });
+    try {
+      await expect(env.runtime.services.drills.run({ scheduled: true })).rejects.toThrow(/safe mode .*schedules are paused/);
+      expect(await leftovers()).toEqual({ tables: [], objects: 0 });
+      expect((await env.runtime.services.drills.run()).record.result).toBe('passed');
+      await modes.set({ mode: 'recovery', changedAt: at, reason: 'rollback', rollbackId: 'rb-test' });
+      await expect(env.runtime.services.drills.run()).rejects.toThrow(/recovery mode/);
+    } finally {
+      await modes.set({ mode: 'normal', changedAt: at, reason: 'test over', rollbackId: null });
+    }
+  });
 });
