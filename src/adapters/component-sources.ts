@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ComponentPlan, Source } from '../core/plan.js';
 import type { RecordStream, RestoreTarget } from '../core/snapshot/record-stream.js';
 import { DynamoTable } from './dynamodb-table.js';
+import { ObjectDigestCache } from './object-digest-cache.js';
 import { S3Prefix } from './s3-prefix.js';
 
 export type LiveStream = RecordStream & RestoreTarget;
@@ -20,6 +21,8 @@ export class AwsComponentSources implements ComponentSources {
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly s3: S3Client,
+    /** Shared by every read of these sources: checks re-read only the objects that changed. */
+    private readonly digests = new ObjectDigestCache(),
   ) {}
 
   streams(component: ComponentPlan): Promise<LiveStream[]> {
@@ -28,6 +31,6 @@ export class AwsComponentSources implements ComponentSources {
 
   async stream(source: Source): Promise<LiveStream> {
     if (source.type === 'dynamodb') return DynamoTable.open(this.dynamo, source.tableName);
-    return new S3Prefix(this.s3, source.bucketName, source.prefix);
+    return new S3Prefix(this.s3, source.bucketName, source.prefix, undefined, this.digests);
   }
 }

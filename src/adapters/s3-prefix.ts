@@ -11,10 +11,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { decodeObject, encodeObject, objectRecordKey } from '../core/canonical-object.js';
+import { sha256Hex } from '../core/digest.js';
 import { WingError } from '../core/errors.js';
 import { forEachLimit, withRetry } from '../core/retry.js';
 import type { SourceDescriptor } from '../core/snapshot/snapshot-summary.js';
-import type { LiveFingerprint, RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
+import type { LiveFingerprint, ObjectDigest, RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
+import type { ObjectDigestCache } from './object-digest-cache.js';
 
 /**
  * An object's fingerprint: ETag, size and last-modified second. Any write to the object changes
@@ -35,6 +37,8 @@ export class S3Prefix implements RestoreTarget {
     readonly bucketName: string,
     readonly prefix: string,
     private readonly concurrency = 16,
+    /** Body digests already known by fingerprint: every object read is remembered in it. */
+    private readonly digests?: ObjectDigestCache,
   ) {
     this.descriptor = { type: 's3', name: `s3://${bucketName}/${prefix}`, bucketName, prefix };
   }
@@ -76,6 +80,27 @@ export class S3Prefix implements RestoreTarget {
     } while (token);
   }
 
+  /**
+   * Each object's key (relative to the prefix) and body digest. With a digest cache, an object
+   * whose listed fingerprint is the one it had when last read is not read again.
+   */
+  async *scanDigests(): AsyncGenerator<readonly ObjectDigest[]> {
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: this.prefix, ContinuationToken: token, MaxKeys: 500 })),
+      );
+      const listed = (page.Contents ?? []).filter((o): o is typeof o & { Key: string } => o.Key !== undefined);
+      const batch: ObjectDigest[] = new Array<ObjectDigest>(listed.length);
+      await forEachLimit(listed.entries(), this.concurrency, async ([i, o]) => {
+        const known = this.digests?.get(this.bucketName, o.Key, objectFingerprint(o.ETag, o.Size, o.LastModified));
+        batch[i] = { key: o.Key.slice(this.prefix.length), digest: known ?? (await this.fetch(o.Key)).digest };
+      });
+      if (batch.length > 0) yield batch;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
   async readKeys(keys: readonly Buffer[]): Promise<SnapshotRecord[]> {
     const records: (SnapshotRecord | undefined)[] = new Array<SnapshotRecord | undefined>(keys.length);
     await forEachLimit(keys.entries(), this.concurrency, async ([i, key]) => {
@@ -88,13 +113,22 @@ export class S3Prefix implements RestoreTarget {
     return records.filter((r): r is SnapshotRecord => r !== undefined);
   }
 
-  private async readObject(key: string): Promise<SnapshotRecord> {
+  /** One object, its fingerprint and its body's digest (remembered in the digest cache). */
+  private async fetch(key: string) {
     const out = await withRetry(() => this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key })));
     const body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+    const fingerprint = objectFingerprint(out.ETag, out.ContentLength, out.LastModified);
+    const digest = sha256Hex(body);
+    this.digests?.set(this.bucketName, key, fingerprint, digest);
+    return { out, body, fingerprint, digest };
+  }
+
+  private async readObject(key: string): Promise<SnapshotRecord> {
+    const { out, body, fingerprint } = await this.fetch(key);
     const relative = key.slice(this.prefix.length);
     return {
       key: objectRecordKey(relative),
-      fingerprint: objectFingerprint(out.ETag, out.ContentLength, out.LastModified),
+      fingerprint,
       body: encodeObject({
         key: relative,
         body,

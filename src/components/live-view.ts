@@ -8,11 +8,20 @@ import type { ComponentSources, LiveStream } from '../adapters/component-sources
 import { asError, WingError } from '../core/errors.js';
 import { componentByName, type ComponentPlan, type Plan, type Source } from '../core/plan.js';
 import type { SnapshotRecord } from '../core/snapshot/record-stream.js';
-import { snapshotView, type SnapshotView, type StreamRecordSource } from './snapshot-view.js';
+import { objectDigestOf, snapshotView, type SnapshotView, type StreamRecordSource } from './snapshot-view.js';
 
 /** A source as its stream's descriptor names it. */
 function sourceName(source: Source): string {
   return source.type === 'dynamodb' ? source.tableName : `s3://${source.bucketName}/${source.prefix}`;
+}
+
+/** The live streams of a component; a failure names its sources and the component. */
+async function openStreams(sources: ComponentSources, component: ComponentPlan): Promise<LiveStream[]> {
+  try {
+    return await sources.streams(component);
+  } catch (err) {
+    throw new WingError(`cannot open ${component.sources.map(sourceName).join(', ')} of component "${component.name}": ${asError(err).message}`, { cause: err });
+  }
 }
 
 /**
@@ -26,14 +35,7 @@ export async function* liveRecordBatches(
   component: ComponentPlan,
   type?: 'dynamodb' | 's3',
 ): AsyncGenerator<readonly SnapshotRecord[]> {
-  let streams: LiveStream[];
-  try {
-    streams = await sources.streams(component);
-  } catch (err) {
-    const names = component.sources.map(sourceName).join(', ');
-    throw new WingError(`cannot open ${names} of component "${component.name}": ${asError(err).message}`, { cause: err });
-  }
-  for (const stream of streams) {
+  for (const stream of await openStreams(sources, component)) {
     if (type !== undefined && stream.descriptor.type !== type) continue;
     try {
       yield* stream.scan();
@@ -49,14 +51,8 @@ export async function* liveRecordBatches(
  * double the cost of a health check, whose validators read them anyway.
  */
 export async function liveRecordCount(sources: ComponentSources, component: ComponentPlan): Promise<number> {
-  let streams: LiveStream[];
-  try {
-    streams = await sources.streams(component);
-  } catch (err) {
-    throw new WingError(`cannot open ${component.sources.map(sourceName).join(', ')} of component "${component.name}": ${asError(err).message}`, { cause: err });
-  }
   let count = 0;
-  for (const stream of streams) {
+  for (const stream of await openStreams(sources, component)) {
     try {
       const batches = stream.scanFingerprints ? stream.scanFingerprints() : stream.scan();
       for await (const batch of batches) count += batch.length;
@@ -76,6 +72,21 @@ export function liveView(plan: Plan, sources: ComponentSources): SnapshotView {
     async *records(component, type) {
       for await (const batch of liveRecordBatches(sources, componentByName(plan, component), type)) {
         for (const record of batch) yield record.body;
+      }
+    },
+    // Digests through the streams' digest cache where they have one: a check re-reads only the changed bodies.
+    async *objectDigests(component) {
+      for (const stream of await openStreams(sources, componentByName(plan, component))) {
+        if (stream.descriptor.type !== 's3') continue;
+        try {
+          if (stream.scanDigests) {
+            for await (const batch of stream.scanDigests()) yield* batch;
+          } else {
+            for await (const batch of stream.scan()) for (const record of batch) yield objectDigestOf(record.body);
+          }
+        } catch (err) {
+          throw new WingError(`cannot read ${stream.descriptor.name} of component "${component}": ${asError(err).message}`, { cause: err });
+        }
       }
     },
   };

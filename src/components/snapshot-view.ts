@@ -4,18 +4,28 @@
  * actually stored, not what the live tables hold a moment later.
  */
 import { decodeItem, type TypedItem } from '../core/canonical-item.js';
-import { decodeObject, type ObjectRecord } from '../core/canonical-object.js';
+import { decodeObject } from '../core/canonical-object.js';
+import { sha256Hex } from '../core/digest.js';
+import type { ObjectDigest } from '../core/snapshot/record-stream.js';
 
 export interface SnapshotView {
   /** The DynamoDB items of a component's table streams. */
   items(component: string): AsyncIterable<TypedItem>;
-  /** The objects of a component's S3 streams. */
-  objects(component: string): AsyncIterable<ObjectRecord>;
+  /** The key and body digest of each object of a component's S3 streams (what the checks compare). */
+  objectDigests(component: string): AsyncIterable<ObjectDigest>;
 }
 
 /** Records of one stream type, as the view needs them. */
 export interface StreamRecordSource {
   records(component: string, type: 'dynamodb' | 's3'): AsyncIterable<Buffer>;
+  /** Object digests without reading every body, where the source can (live S3 with a digest cache). */
+  objectDigests?(component: string): AsyncIterable<ObjectDigest>;
+}
+
+/** The key and body digest of an object record (canonical bytes). */
+export function objectDigestOf(record: Buffer): ObjectDigest {
+  const object = decodeObject(record);
+  return { key: object.key, digest: sha256Hex(object.body) };
 }
 
 export function snapshotView(source: StreamRecordSource): SnapshotView {
@@ -23,8 +33,12 @@ export function snapshotView(source: StreamRecordSource): SnapshotView {
     async *items(component) {
       for await (const body of source.records(component, 'dynamodb')) yield decodeItem(body);
     },
-    async *objects(component) {
-      for await (const body of source.records(component, 's3')) yield decodeObject(body);
+    async *objectDigests(component) {
+      if (source.objectDigests) {
+        yield* source.objectDigests(component);
+        return;
+      }
+      for await (const body of source.records(component, 's3')) yield objectDigestOf(body);
     },
   };
 }

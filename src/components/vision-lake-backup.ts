@@ -3,7 +3,6 @@
  * Its check: every index entry has its document, with the digest the entry records, and every
  * document has an index entry (an orphan body is invisible to agents and means a torn write).
  */
-import { sha256Hex } from '../core/digest.js';
 import type { CheckResult } from '../core/catalog.js';
 import type { ComponentPlan } from '../core/plan.js';
 import { result, type ComponentSemantics } from './component-checks.js';
@@ -14,7 +13,7 @@ export class VisionLakeBackup implements ComponentSemantics {
 
   async check(view: SnapshotView, component: ComponentPlan): Promise<CheckResult[]> {
     const documents = new Map<string, string>();
-    for await (const obj of view.objects(component.name)) documents.set(obj.key, sha256Hex(obj.body));
+    for await (const obj of view.objectDigests(component.name)) documents.set(obj.key, obj.digest);
     const problems: string[] = [];
     const indexed = new Set<string>();
     let entries = 0;

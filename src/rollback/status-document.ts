@@ -53,10 +53,16 @@ export function statusDocumentOf(record: RollbackRecord, progress: readonly Comp
 
 /** Writes the document to the vault bucket (S3 on AWS, s3rver locally). */
 export class StatusDocumentWriter {
+  /** What this writer last put, without its time: a step that changed nothing the document says is not written again. */
+  private lastContent: string | undefined;
+
   constructor(private readonly store: ObjectStore) {}
 
   async write(document: StatusDocument): Promise<void> {
+    const content = JSON.stringify({ ...document, updatedAt: undefined });
+    if (content === this.lastContent) return;
     await this.store.put(vaultLayout.statusDocument, Buffer.from(`${JSON.stringify(document, null, 2)}\n`));
+    this.lastContent = content;
   }
 
   async read(): Promise<StatusDocument | undefined> {

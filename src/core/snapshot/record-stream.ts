@@ -17,6 +17,12 @@ export interface LiveFingerprint {
   readonly fingerprint: Buffer;
 }
 
+/** An object's key (relative to its stream's prefix) and the sha256 (hex) of its body. */
+export interface ObjectDigest {
+  readonly key: string;
+  readonly digest: string;
+}
+
 /** A source of records, read in batches. */
 export interface RecordStream {
   readonly descriptor: SourceDescriptor;
@@ -34,6 +40,8 @@ export interface RestoreTarget {
   delete(keys: readonly Buffer[]): Promise<void>;
   /** Keys and fingerprints of the live records, for targets that can list without reading bodies. */
   scanFingerprints?(): AsyncIterable<readonly LiveFingerprint[]>;
+  /** Object keys and body digests, for targets that can tell them without reading unchanged bodies again. */
+  scanDigests?(): AsyncIterable<readonly ObjectDigest[]>;
   /** Reads the live records of these keys (those that exist), for targets that list by fingerprint. */
   readKeys?(keys: readonly Buffer[]): Promise<SnapshotRecord[]>;
 }
