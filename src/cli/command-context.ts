@@ -6,15 +6,18 @@
  * owner's endpoints); with `--target aws` it is the deployed stack, found from its outputs.
  * † commands go through an admin API whenever one runs: the live owner's (`npm start`) or the
  * deployed one.
+ *
+ * The local runtime, the deployed stack's adapters and the local rollback runner are imported
+ * when a command first needs them: the CLI is a process per command (command-runner.ts), and many
+ * runs need one target, or none (a refused flag, a rollback run by the owner's admin API).
  */
 import { AdminApiClient } from '../api/admin-api-client.js';
-import { DEFAULT_STACK_NAME } from '../adapters/stack-outputs.js';
-import { awsRegion, openAwsTarget, type AwsTarget } from '../adapters/aws-target.js';
+import type { AwsTarget } from '../adapters/aws-target.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import { localRollbackOperations, type LocalRollbackOptions } from '../local/local-rollback.js';
-import { loadLocalPlan, openLocalRuntime, type LocalRuntime } from '../local/local-runtime.js';
-import { readLiveOwner } from '../local/run-owner.js';
+import { loadLocalPlan } from '../local/local-plan.js';
+import type { LocalRollbackOptions } from '../local/local-rollback.js';
+import type { LocalRuntime } from '../local/local-runtime.js';
 import { assertStateFolderPrivate, resolveWingHome } from '../local/state-folder.js';
 import type { RollbackOperations } from '../rollback/rollback-operations.js';
 import type { RollbackServices } from '../rollback/rollback-services.js';
@@ -66,6 +69,7 @@ export class CommandContext {
   /** The deployed stack (`--target aws`), opened once. */
   private awsTarget(): Promise<AwsTarget> {
     this.aws ??= (async () => {
+      const [{ awsRegion, openAwsTarget }, { DEFAULT_STACK_NAME }] = await Promise.all([import('../adapters/aws-target.js'), import('../adapters/stack-outputs.js')]);
       const region = awsRegion(this.flags.region);
       return openAwsTarget({ stackName: this.flags.stack ?? DEFAULT_STACK_NAME, region, plan: await loadLocalPlan(resolveWingHome()) });
     })();
@@ -81,13 +85,17 @@ export class CommandContext {
   /** The local runtime itself (init, and what only exists locally). */
   async openLocal(options: { createKey?: boolean } = {}): Promise<LocalRuntime> {
     if (this.isAws) throw new ValidationError('this command works on the local state folder only: run it without --target aws');
-    this.local ??= await openLocalRuntime({ kind: 'temporary', createKey: options.createKey ?? false });
+    if (this.local === undefined) {
+      const { openLocalRuntime } = await import('../local/local-runtime.js');
+      this.local = await openLocalRuntime({ kind: 'temporary', createKey: options.createKey ?? false });
+    }
     return this.local;
   }
 
   /** The rollback operations of the target (locally with the in-process state machine runner). */
   async operations(options: LocalRollbackOptions = {}): Promise<RollbackOperations> {
     if (this.isAws) return (await this.awsTarget()).operations;
+    const { localRollbackOperations } = await import('../local/local-rollback.js');
     return localRollbackOperations(await this.openLocal(), options);
   }
 
@@ -98,6 +106,7 @@ export class CommandContext {
    */
   async adminApi(): Promise<AdminApiClient | undefined> {
     if (this.isAws) return (await this.awsTarget()).api;
+    const { readLiveOwner } = await import('../local/run-owner.js');
     const owner = await readLiveOwner(resolveWingHome());
     const api = owner?.endpoints.api;
     if (owner && owner.lock.kind === 'long-lived' && api === undefined) {

@@ -2,9 +2,16 @@
  * Turns a command's action into a commander handler: builds the context from the global flags,
  * runs the action, writes the result or the error, sets the exit code, and always releases the
  * local services it opened.
+ *
+ * Start-up time: `wing` is one process per command (scripts, CI, the test suite spawn it hundreds
+ * of times), so a run loads only what its command needs. A command module (`*-command(s).ts`)
+ * declares its commands (names, flags, flag parsers, help) and imports nothing heavy; its actions
+ * are in the matching `*-action(s).ts` module, which the handler imports once the command context
+ * has accepted the global flags. What an action needs (services, AWS SDK clients, schemas) is
+ * loaded from there on; `--help` and bad usage never load it.
  */
 import type { Command } from 'commander';
-import { CommandContext, type GlobalFlags } from './command-context.js';
+import type { CommandContext, GlobalFlags } from './command-context.js';
 import { writeError, writeResult, type CommandResult } from './output.js';
 
 export type CommandAction = (ctx: CommandContext, opts: Record<string, unknown>) => Promise<CommandResult>;
@@ -33,16 +40,22 @@ export function globalFlagsOf(opts: Record<string, unknown>): GlobalFlags {
   };
 }
 
-export function runAction(action: CommandAction): (...args: unknown[]) => Promise<void> {
+/**
+ * The handler of a command whose action `loadAction` imports when the command runs, e.g.
+ * `runAction(async () => (await import('./backup-actions.js')).backupList)`.
+ */
+export function runAction(loadAction: () => Promise<CommandAction>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const opts = command.opts<Record<string, unknown>>();
     const flags = globalFlagsOf(opts);
     let ctx: CommandContext | undefined;
     try {
-      ctx = new CommandContext(flags);
+      const context = await import('./command-context.js');
+      ctx = new context.CommandContext(flags);
       // --no-wait without an owner's admin API is bad usage, refused before anything starts.
       if (!flags.wait) await ctx.adminApi();
+      const action = await loadAction();
       const result = await action(ctx, opts);
       await ctx.close();
       process.exitCode = writeResult(result, ctx.output);

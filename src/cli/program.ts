@@ -2,6 +2,9 @@
  * The `wing` command line (CONTRACT.md, "CLI"). Commands are named like their npm scripts
  * (`backup:create`); `wing backup create` is accepted too. Unknown flags and a `--password` flag
  * are bad usage (exit 2), reported on one line.
+ *
+ * Only the commands' declarations are imported here: each command's action, and what it needs,
+ * is imported when that command runs (start-up time of a process per command: command-runner.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode, ValidationError } from '../core/errors.js';
@@ -24,7 +27,6 @@ import { registerSafeMode } from './commands/safe-mode-command.js';
 import { registerStart } from './commands/start-command.js';
 import { withGlobalFlags } from './command-runner.js';
 import { writeError } from './output.js';
-import { auditRefusedInvocation } from './refused-invocation.js';
 
 export function buildProgram(): Command {
   const program = new Command('wing')
@@ -56,6 +58,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const debug = args.includes('--debug');
   if (args.some((a) => a === '--password' || a.startsWith('--password='))) {
     const code = writeError(new ValidationError('a password is never given as a flag (it would land in shell history): set WING_PASSWORD or answer the prompt'), { json, debug });
+    const { auditRefusedInvocation } = await import('./refused-invocation.js');
     await auditRefusedInvocation(args, `${args[0] ?? 'a command'} refused: a password was given as a flag (its value was not read; change that password if the command line was seen by others)`);
     return code;
   }

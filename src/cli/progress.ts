@@ -2,7 +2,11 @@
  * Progress of long work on stderr, never stdout: a live bar with counts and ETA on a terminal
  * (cli-progress), and one line per step with counts when stderr is a file or a pipe.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
+
+/** cli-progress is loaded for the first bar: scripts and CI (no terminal) never show one. */
+const loadCliProgress = (): typeof cliProgress => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
 
 export interface ProgressReporter {
   step(message: string): void;
@@ -40,9 +44,10 @@ export function progressOnStderr(enabled = true): ProgressReporter {
       if (!bar || label !== barLabel) {
         stopBar();
         barLabel = label;
-        bar = new cliProgress.SingleBar(
+        const { SingleBar, Presets } = loadCliProgress();
+        bar = new SingleBar(
           { stream: process.stderr, format: `  ${label} [{bar}] {value}/{total} {detail} ETA {eta_formatted}`, hideCursor: true, clearOnComplete: false },
-          cliProgress.Presets.shades_classic,
+          Presets.shades_classic,
         );
         bar.start(total ?? done, done, { detail: detail ?? '' });
       }

@@ -34,12 +34,14 @@ export function isCidr(value: string): boolean {
   }
 }
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+/** Made on first use: it loads ICU's region names (~50 ms), and most plans name no country. */
+let regionNames: Intl.DisplayNames | undefined;
 
 /** A two-letter code that names a region (Intl knows the ISO 3166-1 list; unknown codes come back unchanged). */
 export function isCountryCode(value: string): boolean {
   if (!/^[A-Z]{2}$/.test(value)) return false;
   try {
+    regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
     const name = regionNames.of(value);
     // Codes Intl does not know come back unchanged, or as "Unknown Region" (ZZ).
     return name !== undefined && name !== value && name !== 'Unknown Region';

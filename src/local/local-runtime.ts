@@ -3,8 +3,7 @@
  * from a live owner) DynamoDB Local and s3rver, and builds every port over them: the system
  * table, catalog, lock, administrators, vault, key service and component sources.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoAdminStore } from '../adapters/dynamodb-admin-store.js';
@@ -16,11 +15,12 @@ import type { DynamoCatalog } from '../adapters/dynamodb-catalog.js';
 import type { DynamoRollbackLock } from '../adapters/dynamodb-rollback-lock.js';
 import type { SystemTable } from '../adapters/system-table.js';
 import { WingError } from '../core/errors.js';
-import { defaultPlan, parsePlan, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import type { BackupManager } from '../rollback/backup-manager.js';
 import { rollbackServices, type RollbackServices } from '../rollback/rollback-services.js';
 import { FileRollbackLog } from '../adapters/file-rollback-log.js';
+import { loadLocalPlan } from './local-plan.js';
 import type { LocalEndpoints } from './local-services.js';
 import { acquireLocalServices, isProcessAlive, type OwnerKind, type ServiceSession } from './run-owner.js';
 import { ensureStateFolder, resolveWingHome, type StatePaths } from './state-folder.js';
@@ -61,15 +61,8 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-/** The plan: `<home>/plan.json` when an operator wrote one, else the default four components. */
-export async function loadLocalPlan(home: string): Promise<Plan> {
-  try {
-    return parsePlan(JSON.parse(await readFile(join(home, 'plan.json'), 'utf8')));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultPlan();
-    throw err;
-  }
-}
+/** The plan file (local-plan.ts), also exported here, with the runtime that is built over it. */
+export { loadLocalPlan };
 
 async function bucketHoldsObjects(s3: S3Client, bucket: string): Promise<boolean> {
   try {

@@ -13,7 +13,7 @@ import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConflictError } from '../core/errors.js';
-import { startLocalServices, type LocalEndpoints, type RunningServices } from './local-services.js';
+import type { LocalEndpoints, RunningServices } from './local-services.js';
 import { ensureStateFolder, statePaths, temporarySibling, writeFileAtomic, writeNewFile, type StatePaths } from './state-folder.js';
 
 /** `long-lived`: `npm start`; `temporary`: a CLI command that found no live owner. */
@@ -382,6 +382,9 @@ async function becomeOwner(paths: StatePaths, lock: RunLock, handleSignals: bool
   try {
     // A leftover from an owner that crashed mid-release must not be mistaken for ours.
     await rm(paths.endpoints, { force: true });
+    // Imported when services start: it loads the AWS SDK clients, which readLiveOwner (all a
+    // command run through the owner's admin API needs of this module) does not use.
+    const { startLocalServices } = await import('./local-services.js');
     services = await startLocalServices({ home: paths.home });
     await writeFileAtomic(paths.runLock, JSON.stringify({ ...lock, servicePids: services.pids } satisfies RunLock, null, 2));
     await writeFileAtomic(paths.endpoints, JSON.stringify(services.endpoints, null, 2));

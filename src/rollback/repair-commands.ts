@@ -7,17 +7,10 @@
 import { AGENT_CONFIG_SK, AGENT_PREFIX } from '../components/agent-backup.js';
 import { ValidationError } from '../core/errors.js';
 import { componentByName, type ComponentKind, type Plan } from '../core/plan.js';
+import type { RepairCommandName } from '../core/repair-command-names.js';
 import { validatedScope, type RestoreScope } from '../core/restore-scope.js';
 
-export const REPAIR_COMMAND_NAMES = ['repair:component', 'auth:restore', 'agent:restore', 'agent:reset-config'] as const;
-export type RepairCommandName = (typeof REPAIR_COMMAND_NAMES)[number];
-
-export const REPAIR_COMMANDS = {
-  'repair:component': { description: 'restore one component (--component=C) from the newest verified point' },
-  'auth:restore': { description: 'restore the auth component alone, with its reconciliation (revocations made since stay, emergency credentials untouched)' },
-  'agent:restore': { description: 'restore one agent (--id=A) and what hangs on it (state, configuration, memory, metrics, relationships), nothing else' },
-  'agent:reset-config': { description: "reset agents' configuration (all, or --id=A) to the newest verified point" },
-} as const satisfies Record<RepairCommandName, { description: string }>;
+export { REPAIR_COMMAND_NAMES, REPAIR_COMMANDS, type RepairCommandName } from '../core/repair-command-names.js';
 
 /** What a repair command was asked for. */
 export interface RepairArgs {

@@ -8,7 +8,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type At
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusResult } from '../../src/cli/commands/vision-lake-commands.js';
+import { statusResult } from '../../src/cli/commands/vision-lake-actions.js';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/core/credentials.js';
 import { ConflictError, ExitCode, IntegrityError } from '../../src/core/errors.js';
 import { defaultResourceNames } from '../../src/core/plan.js';

@@ -1,44 +1,13 @@
-/** `plan:show`: the backup plan: components, sources, restore order, schedules. */
+/**
+ * `plan:show`: the backup plan: components, sources, restore order, schedules. The action is in
+ * plan-action.ts, imported when the command runs (command-runner.ts).
+ */
 import type { Command } from 'commander';
-import { loadLocalPlan } from '../../local/local-runtime.js';
-import { resolveWingHome } from '../../local/state-folder.js';
 import { runAction } from '../command-runner.js';
-import { table } from '../output.js';
 
 export function registerPlanShow(program: Command): Command {
   return program
     .command('plan:show')
     .description('print the backup plan: components, sources, order, schedules')
-    .action(
-      runAction(async (ctx) => {
-        // The plan is a file (or the default): reading it needs no running service. With
-        // --target aws it is the deployed one (the stack's names, checked against its digest).
-        const plan = ctx.isAws ? (await ctx.open()).plan : await loadLocalPlan(resolveWingHome());
-        const components = plan.levels.flatMap((level, i) =>
-          level.map((c) => ({
-            name: c.name,
-            dependsOn: c.dependsOn,
-            level: i,
-            schedule: c.schedule,
-            sources: c.sources.map((s) => (s.type === 'dynamodb' ? { type: s.type, tableName: s.tableName } : { type: s.type, bucketName: s.bucketName, prefix: s.prefix })),
-          })),
-        );
-        const rows = components.map((c) => [
-          String(c.level + 1),
-          c.name,
-          c.dependsOn.join(', ') || '-',
-          c.schedule,
-          c.sources.map((s) => (s.type === 'dynamodb' ? `dynamodb:${s.tableName}` : `s3://${s.bucketName}/${s.prefix}`)).join(' '),
-        ]);
-        const retention = plan.retention;
-        return {
-          fields: { components, retention, systemTable: plan.systemTable, vaultBucket: plan.vaultBucket },
-          text: [
-            table(['order', 'component', 'depends on', 'schedule', 'sources'], rows),
-            '',
-            `retention: keep last ${retention.keepLast}, hourly ${retention.hourly}, daily ${retention.daily}, weekly ${retention.weekly}, monthly ${retention.monthly}`,
-          ].join('\n'),
-        };
-      }),
-    );
+    .action(runAction(async () => (await import('./plan-action.js')).planShow));
 }

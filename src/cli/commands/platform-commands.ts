@@ -2,67 +2,19 @@
  * `auth:clear-cache` † (end every WING session) and `agent:restart [--id=A]` † (reset agents'
  * runtime status and ask the agent runtime to restart them): src/rollback/platform-actions.ts.
  * Through the admin API of the running `npm start` (or the deployed one), else in this process;
- * either way checked, run under the rollback lock and audited by RollbackOperations.changeAs.
+ * either way checked, run under the rollback lock and audited by RollbackOperations.changeAs. The
+ * actions are in platform-actions.ts, imported when one of these commands runs (command-runner.ts).
  */
 import type { Command } from 'commander';
-import { ValidationError } from '../../core/errors.js';
-import { AGENT_ID_PATTERN } from '../../rollback/repair-commands.js';
-import type { CommandContext } from '../command-context.js';
 import { runAction } from '../command-runner.js';
-import { confirmOnTerminal, readCredentials } from '../credentials-input.js';
-import type { CommandResult } from '../output.js';
-import { credentialOptions, str } from './rollback-commands.js';
-
-/** Runs a † action through the API when there is one, else in-process through changeAs. */
-async function runPlatformAction<T>(
-  ctx: CommandContext,
-  opts: Record<string, unknown>,
-  action: { name: string; question: string; viaApi: (api: NonNullable<Awaited<ReturnType<CommandContext['adminApi']>>>, password: string, reason: string) => Promise<T>; local: (ops: Awaited<ReturnType<CommandContext['operations']>>, reason: string) => Promise<T>; detail: (r: T) => string },
-): Promise<T> {
-  const reason = str(opts.reason) ?? '';
-  const api = await ctx.adminApi();
-  const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
-  if (api) {
-    await api.signIn(credentials);
-    try {
-      await confirmOnTerminal(ctx.flags.yes, action.question);
-      return await action.viaApi(api, credentials.password, reason);
-    } finally {
-      await api.signOut();
-    }
-  }
-  const ops = await ctx.operations();
-  const initiator = await ops.authenticate({ ...credentials, source: 'cli' });
-  await confirmOnTerminal(ctx.flags.yes, action.question);
-  return ops.changeAs(initiator, action.name, { reason, source: 'cli' }, action.detail, () => action.local(ops, reason));
-}
+import { credentialOptions } from './rollback-commands.js';
 
 export function registerPlatformCommands(program: Command): Command[] {
   const clear = credentialOptions(program.command('auth:clear-cache').description('invalidate all cached sessions and tokens: every WING session is revoked and users sign in again †')).action(
-    runAction(async (ctx, opts): Promise<CommandResult> => {
-      const r = await runPlatformAction(ctx, opts, {
-        name: 'auth.clear-cache',
-        question: 'End every WING session? Every user will have to sign in again.',
-        viaApi: (api, password, reason) => api.clearAuthCache({ password, ...(reason !== '' ? { reason } : {}) }),
-        local: (ops, reason) => ops.services.actions.clearAuthCache(reason),
-        detail: (x) => `${String(x.revoked)} session(s) revoked`,
-      });
-      return { fields: { sessions: r.sessions, revoked: r.revoked, alreadyRevoked: r.alreadyRevoked }, text: `${String(r.revoked)} session(s) revoked (${String(r.alreadyRevoked)} were already); every user signs in again` };
-    }),
+    runAction(async () => (await import('./platform-actions.js')).clearAuthCache),
   );
   const restart = credentialOptions(program.command('agent:restart').description('restart agents: reset their runtime status and emit the restart event †').option('--id <agentId>', 'only this agent (default: every agent)')).action(
-    runAction(async (ctx, opts): Promise<CommandResult> => {
-      const agentId = str(opts.id);
-      if (agentId !== undefined && !AGENT_ID_PATTERN.test(agentId)) throw new ValidationError(`"${agentId}" is not an agent id (letters, digits, ".", "_" and "-", at most 128)`);
-      const r = await runPlatformAction(ctx, opts, {
-        name: 'agent.restart',
-        question: agentId === undefined ? 'Restart every agent? Their current tasks are dropped.' : `Restart agent ${agentId}? Its current task is dropped.`,
-        viaApi: (api, password, reason) => api.restartAgents({ password, ...(agentId !== undefined ? { agentId } : {}), ...(reason !== '' ? { reason } : {}) }),
-        local: (ops) => ops.services.actions.restartAgents(agentId),
-        detail: (x) => `${String(x.agents.length)} agent(s) restarted`,
-      });
-      return { fields: { agents: r.agents }, text: `${String(r.agents.length)} agent(s) restarting: ${r.agents.slice(0, 10).join(', ')}${r.agents.length > 10 ? ', ...' : ''}` };
-    }),
+    runAction(async () => (await import('./platform-actions.js')).restartAgents),
   );
   return [clear, restart];
 }

@@ -4,15 +4,13 @@
  * rollback state machine limited to its scope (lock, recovery mode, safety snapshot, verification,
  * recovery, events), so `rollback:status`, `rollback:logs` and `rollback:undo` apply to it as to
  * any rollback. Like the rollback commands: credentials, the plan on stderr, a confirmation,
- * then exactly the point shown.
+ * then exactly the point shown. The action is in repair-actions.ts, imported when one of these
+ * commands runs (command-runner.ts).
  */
 import type { Command } from 'commander';
-import { loadLocalPlan } from '../../local/local-runtime.js';
-import { resolveWingHome } from '../../local/state-folder.js';
-import { REPAIR_COMMANDS, REPAIR_COMMAND_NAMES, repairRequestOf, type RepairArgs, type RepairCommandName } from '../../rollback/repair-commands.js';
+import { REPAIR_COMMAND_NAMES, REPAIR_COMMANDS, type RepairCommandName } from '../../core/repair-command-names.js';
 import { runAction } from '../command-runner.js';
-import { confirmOnTerminal, readCredentials } from '../credentials-input.js';
-import { afterStart, credentialOptions, openOperations, resultOutput, showPlan, str } from './rollback-commands.js';
+import { credentialOptions } from './rollback-commands.js';
 
 /** The flags each command takes beyond the credentials. */
 const options: Record<RepairCommandName, (c: Command) => Command> = {
@@ -25,34 +23,6 @@ const options: Record<RepairCommandName, (c: Command) => Command> = {
 export function registerRepairCommands(program: Command): Command[] {
   return REPAIR_COMMAND_NAMES.map((name) => {
     const command = options[name](credentialOptions(program.command(name).description(`${REPAIR_COMMANDS[name].description} †`)));
-    return command.action(
-      runAction(async (ctx, opts) => {
-        const args: RepairArgs = { component: str(opts.component), agentId: str(opts.id), backupId: str(opts.backupId) };
-        const reason = str(opts.reason) ?? '';
-        // Bad flags (an unknown component, a malformed id) are refused before anyone is asked
-        // for a password or any service starts: the plan is a file.
-        const { choice, scope } = repairRequestOf(ctx.isAws ? (await ctx.open()).plan : await loadLocalPlan(resolveWingHome()), name, args);
-        const what = scope.items?.description ?? scope.components.join(', ');
-        const question = `Restore ${what}? Changes made to it since that point will be lost.`;
-        const api = await ctx.adminApi();
-        const credentials = await readCredentials({ username: str(opts.username), totp: str(opts.totp) });
-        if (api) {
-          await api.signIn(credentials);
-          const planned = await api.planRepair({ command: name, ...args });
-          showPlan(ctx, name, planned.recoveryPoint, planned.components, what);
-          await confirmOnTerminal(ctx.flags.yes, question);
-          const started = await api.startRepair({ command: name, ...args, reason, password: credentials.password, expectRecoveryPointId: planned.recoveryPoint.recoveryPointId });
-          ctx.progress.step(`${name}: ${started.rollbackId} runs in the admin API of "npm start" (${api.apiUrl})`);
-          return afterStart(ctx, api, started);
-        }
-        const ops = await openOperations(ctx);
-        const initiator = await ops.authenticate({ ...credentials, source: 'cli' });
-        const planned = await ops.plan(choice, scope);
-        showPlan(ctx, name, planned.recoveryPoint, planned.components, what);
-        await confirmOnTerminal(ctx.flags.yes, question);
-        const result = await ops.startRollback(initiator, { backupId: planned.recoveryPoint.recoveryPointId, scope, reason, command: name, source: 'cli' });
-        return resultOutput(ops, result);
-      }),
-    );
+    return command.action(runAction(async () => (await import('./repair-actions.js')).repair(name)));
   });
 }
