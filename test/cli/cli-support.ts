@@ -3,7 +3,7 @@
  * runs it as a child process, and inspects what a state folder's owner left behind.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { generateTotpSecret, hashPassword, TOTP_STEP_SECONDS, totpCode, type Adm
 import { defaultPlanInput } from '../../src/core/plan.js';
 import { openLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
 import { acquireLocalServices, type ServiceSession } from '../../src/local/run-owner.js';
+import { copyStateFolder, readJson, sharedTemplate, templateRoot } from '../support/state-templates.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WING_JS = join(ROOT, 'dist', 'bin', 'wing.js');
@@ -191,6 +192,47 @@ export async function newStateFolder(prefix: string, options: { plan?: 'default'
     await writeFile(join(home, 'plan.json'), JSON.stringify(testPlanInput(), null, 2), { mode: 0o600 });
   }
   return home;
+}
+
+/** A state folder after `wing init --demo --scale <scale> --json`, and that run. */
+export interface InitialisedStateFolder {
+  readonly home: string;
+  readonly init: RunResult;
+}
+
+/**
+ * A fresh state folder ({@link newStateFolder}, with the test plan) holding what `wing init --demo
+ * --scale <scale> --json` with {@link ADMIN_ENV} leaves in it, for test files about what comes
+ * after init. The real command runs once per `vitest run` and scale, into a template folder whose
+ * copy each file gets (test/support/state-templates.ts); `init` is that run, with the template's
+ * path replaced by `home` in its output. Nothing runs for the folder when this returns: the
+ * command owned the services and stopped them, as it does in a folder of its own. Test files that
+ * check init itself run it (cli.test.ts).
+ */
+export async function initialisedStateFolder(prefix: string, options: { scale: number }): Promise<InitialisedStateFolder> {
+  const home = await newStateFolder(prefix);
+  const args = ['init', '--demo', '--scale', String(options.scale), '--json'];
+  const root = templateRoot();
+  if (root === undefined) return { home, init: await runWing(args, cliEnv(home, ADMIN_ENV), { timeoutMs: 180_000 }) };
+  const key = JSON.stringify({ kind: 'cli-init', args, plan: testPlanInput(), env: ADMIN_ENV });
+  const folder = await sharedTemplate(root, key, async (dir) => {
+    const templateHome = join(dir, 'home');
+    await mkdir(templateHome, { mode: 0o700 });
+    await writeFile(join(templateHome, 'plan.json'), JSON.stringify(testPlanInput(), null, 2), { mode: 0o600 });
+    const init = await runWing(args, cliEnv(templateHome, ADMIN_ENV), { timeoutMs: 180_000 });
+    if (init.code !== 0) throw new Error(`building a state template: wing ${args.join(' ')} failed\n${describeRun(init)}`);
+    // Copies are only consistent when nothing runs for the folder any more.
+    const left = serviceProcessesOf(templateHome);
+    if (existsSync(join(templateHome, 'run.lock')) || left.length > 0) {
+      killServiceProcessesOf(templateHome);
+      throw new Error(`building a state template: wing init left its owner files or services behind: ${JSON.stringify(left)}`);
+    }
+    await writeFile(join(dir, 'init.json'), JSON.stringify({ home: templateHome, run: init }, null, 2));
+  });
+  const stored = (await readJson(join(folder, 'init.json'))) as { home: string; run: RunResult };
+  await copyStateFolder(join(folder, 'home'), home);
+  const here = (text: string): string => text.replaceAll(stored.home, home);
+  return { home, init: { ...stored.run, stdout: here(stored.run.stdout), stderr: here(stored.run.stderr) } };
 }
 
 /** The default plan with the start limit raised for test files that run many rollbacks. */
@@ -371,6 +413,7 @@ export const planShowSchema = z.object({
       ),
     }),
   ),
+  jobs: z.strictObject({ retention: z.string().min(1), drill: z.string().min(1), health: z.string().min(1) }),
 });
 
 export const verifySchema = z.object({

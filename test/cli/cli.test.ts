@@ -152,6 +152,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
         { type: 's3', bucketName: 'wing-vision-lake-documents', prefix: '' },
       ]);
       for (const name of ['auth', 'agents', 'squadrons']) expect(byName.get(name)?.sources).toEqual([{ type: 'dynamodb', tableName: `wing-${name}` }]);
+      expect(body.jobs).toEqual({ retention: 'rate(1 day)', drill: 'rate(1 day)', health: 'rate(15 minutes)' });
       expectNoOwnerLeft();
     });
 
@@ -160,6 +161,7 @@ describe('wing CLI on a demo state folder', { timeout: 150_000 }, () => {
       expect(r.code, describeRun(r)).toBe(0);
       for (const name of COMPONENTS) expect(r.stdout).toContain(name);
       expect(r.stdout).toContain('retention');
+      expect(r.stdout).toContain('schedules: retention rate(1 day), restore drill rate(1 day), health check rate(15 minutes)');
     });
   });
 

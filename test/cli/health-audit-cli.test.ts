@@ -22,14 +22,13 @@ import { defaultResourceNames } from '../../src/core/plan.js';
 import type { LocalRuntime } from '../../src/local/local-runtime.js';
 import {
   ADMIN,
-  ADMIN_ENV,
   cliEnv,
   describeRun,
   disposeStateFolder,
   expectJsonSuccess,
   expectOneErrorLine,
   holdLocalServices,
-  newStateFolder,
+  initialisedStateFolder,
   parseOneJsonObject,
   runWing,
   type RunResult,
@@ -97,10 +96,10 @@ function expectUnhealthy(r: RunResult): z.infer<typeof unhealthySchema> {
 }
 
 beforeAll(async () => {
-  home = await newStateFolder('wing-health-audit-cli-');
+  const folder = await initialisedStateFolder('wing-health-audit-cli-', { scale: 0.01 });
+  home = folder.home;
+  expect(folder.init.code, describeRun(folder.init)).toBe(0);
   await holdLocalServices(home);
-  const init = await runWing(['init', '--demo', '--scale', '0.01', '--json'], cliEnv(home, ADMIN_ENV), { timeoutMs: 180_000 });
-  expect(init.code, describeRun(init)).toBe(0);
 }, 240_000);
 
 afterAll(async () => {

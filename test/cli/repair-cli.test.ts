@@ -15,7 +15,6 @@ import { defaultResourceNames } from '../../src/core/plan.js';
 import type { LocalRuntime } from '../../src/local/local-runtime.js';
 import {
   addAdministrator,
-  ADMIN_ENV,
   backupListSchema,
   cliEnv,
   describeRun,
@@ -23,7 +22,7 @@ import {
   expectJsonSuccess,
   expectOneErrorLine,
   holdLocalServices,
-  newStateFolder,
+  initialisedStateFolder,
   runWing,
   type RunResult,
   withStateFolderRuntime,
@@ -44,10 +43,10 @@ function withRuntime<T>(work: (runtime: LocalRuntime) => Promise<T>): Promise<T>
 const rollbackSchema = z.object({ success: z.literal(true), rollbackId: z.string(), phase: z.literal('Completed'), components: z.array(z.object({ component: z.string(), phase: z.string(), written: z.number(), deleted: z.number() })) });
 
 beforeAll(async () => {
-  home = await newStateFolder('wing-repair-cli-', { plan: 'test' });
+  const folder = await initialisedStateFolder('wing-repair-cli-', { scale: 0.01 });
+  home = folder.home;
+  expect(folder.init.code, describeRun(folder.init)).toBe(0);
   await holdLocalServices(home);
-  const init = await runWing(['init', '--demo', '--scale', '0.01', '--json'], cliEnv(home, ADMIN_ENV), { timeoutMs: 180_000 });
-  expect(init.code, describeRun(init)).toBe(0);
   admin = await addAdministrator(home, 'repairer');
 }, 240_000);
 

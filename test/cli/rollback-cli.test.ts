@@ -14,7 +14,6 @@ import { defaultResourceNames } from '../../src/core/plan.js';
 import { openLocalRuntime } from '../../src/local/local-runtime.js';
 import {
   ADMIN,
-  ADMIN_ENV,
   cliEnv,
   describeRun,
   expectJsonSuccess,
@@ -26,7 +25,7 @@ import {
   addAdministrator,
   disposeStateFolder,
   holdLocalServices,
-  newStateFolder,
+  initialisedStateFolder,
   releaseLocalServices,
   testPlanInput,
   type TestAdministrator,
@@ -114,7 +113,9 @@ async function componentState(): Promise<Record<string, string[]>> {
 }
 
 beforeAll(async () => {
-  home = await newStateFolder('wing-rollback-cli-');
+  const folder = await initialisedStateFolder('wing-rollback-cli-', { scale: 0.02 });
+  home = folder.home;
+  expect(folder.init.code, describeRun(folder.init)).toBe(0);
   // The tests of this file are about rollbacks, not about who owns the local services: one set of
   // services, held by this process as a temporary owner, serves every command (each would
   // otherwise start and stop DynamoDB Local and s3rver, 4-6 s on a slow machine). The commands
@@ -122,8 +123,6 @@ beforeAll(async () => {
   // checks. The one test that kills a rollback mid-way lets the killed command own the services,
   // as before (see there). Temporary owners themselves are tested in cli.test.ts and kill.test.ts.
   await holdLocalServices(home);
-  const init = await wing(['init', '--demo', '--scale', '0.02', '--json'], cliEnv(home, ADMIN_ENV), 180_000);
-  expect(init.code, describeRun(init)).toBe(0);
 }, 240_000);
 
 afterAll(async () => {

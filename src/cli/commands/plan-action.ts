@@ -25,12 +25,15 @@ export async function planShow(ctx: CommandContext): Promise<CommandResult> {
     c.sources.map((s) => (s.type === 'dynamodb' ? `dynamodb:${s.tableName}` : `s3://${s.bucketName}/${s.prefix}`)).join(' '),
   ]);
   const retention = plan.retention;
+  // The schedules of the jobs that are not a component's backup (EventBridge expressions).
+  const jobs = { retention: plan.retentionSchedule, drill: plan.drillSchedule, health: plan.healthSchedule };
   return {
-    fields: { components, retention, systemTable: plan.systemTable, vaultBucket: plan.vaultBucket },
+    fields: { components, retention, jobs, systemTable: plan.systemTable, vaultBucket: plan.vaultBucket },
     text: [
       table(['order', 'component', 'depends on', 'schedule', 'sources'], rows),
       '',
       `retention: keep last ${retention.keepLast}, hourly ${retention.hourly}, daily ${retention.daily}, weekly ${retention.weekly}, monthly ${retention.monthly}`,
+      `schedules: retention ${jobs.retention}, restore drill ${jobs.drill}, health check ${jobs.health}`,
     ].join('\n'),
   };
 }
