@@ -77,7 +77,8 @@ export function startLocalScheduler(deps: SchedulerDeps): LocalScheduler {
         clearInterval(timer);
       });
     } else {
-      const job = new Cron(schedule.pattern, { timezone: 'UTC', protect: true }, fire);
+      // sloppyRanges: EventBridge writes steps with a numeric start (`0/30`), which croner accepts only so.
+      const job = new Cron(schedule.pattern, { timezone: 'UTC', protect: true, sloppyRanges: true }, fire);
       stops.push(() => {
         job.stop();
       });

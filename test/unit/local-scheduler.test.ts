@@ -11,6 +11,7 @@ import { defaultPlan, parsePlan } from '../../src/core/plan.js';
 import { localSchedule } from '../../src/core/schedule-expression.js';
 import { startLocalScheduler } from '../../src/local/local-scheduler.js';
 import type { BackupManager } from '../../src/rollback/backup-manager.js';
+import type { HealthWatch } from '../../src/rollback/health-watch.js';
 import type { RestoreDrill } from '../../src/rollback/restore-drill.js';
 
 describe('localSchedule', () => {
@@ -93,6 +94,19 @@ describe('startLocalScheduler', () => {
     const scheduler = startLocalScheduler({ plan: defaultPlan(), backups: fakeBackups().backups, report: () => undefined });
     scheduler.stop();
     expect(scheduler.schedules).toContainEqual({ expression: 'rate(1 day)', components: [], job: 'retention' });
+  });
+
+  it('runs an EventBridge cron with a numeric step start (cron(0/30 * * * ? *)) every 30 minutes', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-12-01T10:05:00Z'));
+    let checks = 0;
+    const healthWatch = { check: () => { checks += 1; return Promise.resolve({ status: 'healthy', checkedAt: '', components: [], transitions: [] }); } } as unknown as Pick<HealthWatch, 'check'>;
+    const scheduler = startLocalScheduler({ plan: planWith({}, { healthSchedule: 'cron(0/30 * * * ? *)' }), backups: fakeBackups().backups, healthWatch, report: () => undefined });
+    expect(scheduler.schedules).toContainEqual({ expression: 'cron(0/30 * * * ? *)', components: [], job: 'health check' });
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    scheduler.stop();
+    // 10:30 and 11:00.
+    expect(checks).toBe(2);
   });
 
   it('components on their own schedule get a snapshot each', async () => {
