@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ComponentPlan, Source } from '../core/plan.js';
 import type { RecordStream, RestoreTarget } from '../core/snapshot/record-stream.js';
-import { DynamoTable } from './dynamodb-table.js';
+import { describeTable, DynamoTable, type TableDescription } from './dynamodb-table.js';
 import { ObjectDigestCache } from './object-digest-cache.js';
 import { S3Prefix } from './s3-prefix.js';
 
@@ -17,7 +17,16 @@ export interface ComponentSources {
   streams(component: ComponentPlan): Promise<LiveStream[]>;
 }
 
+/**
+ * How long a table's description is reused. Its key schema never changes while the table exists,
+ * and its size only steers the scan's parallelism; a rollback opens each table a dozen times
+ * (health checks, snapshot, restore, verify), each once is enough.
+ */
+const DESCRIPTION_TTL_MS = 5 * 60_000;
+
 export class AwsComponentSources implements ComponentSources {
+  private readonly descriptions = new Map<string, { readonly at: number; readonly description: Promise<TableDescription> }>();
+
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly s3: S3Client,
@@ -30,7 +39,17 @@ export class AwsComponentSources implements ComponentSources {
   }
 
   async stream(source: Source): Promise<LiveStream> {
-    if (source.type === 'dynamodb') return DynamoTable.open(this.dynamo, source.tableName);
+    if (source.type === 'dynamodb') return DynamoTable.open(this.dynamo, source.tableName, {}, await this.describe(source.tableName));
     return new S3Prefix(this.s3, source.bucketName, source.prefix, undefined, this.digests);
+  }
+
+  private describe(tableName: string): Promise<TableDescription> {
+    const cached = this.descriptions.get(tableName);
+    if (cached && Date.now() - cached.at < DESCRIPTION_TTL_MS) return cached.description;
+    const description = describeTable(this.dynamo, tableName);
+    // A failure (no such table) is not remembered: the next read asks again.
+    description.catch(() => this.descriptions.delete(tableName));
+    this.descriptions.set(tableName, { at: Date.now(), description });
+    return description;
   }
 }

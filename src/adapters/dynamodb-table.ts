@@ -23,13 +23,36 @@ export interface DynamoTableOptions {
   readonly writeConcurrency?: number;
 }
 
-/** Key attribute names of a table (partition key first) and its item count as DynamoDB estimates it. */
-export async function describeTable(client: DynamoDBClient, tableName: string): Promise<{ keyNames: string[]; estimatedItems: number | undefined }> {
+/** What DescribeTable says of a table: its key attribute names (partition key first) and DynamoDB's estimates. */
+export interface TableDescription {
+  readonly keyNames: string[];
+  /** Item count and size as DynamoDB estimates them (refreshed about every six hours on AWS). */
+  readonly estimatedItems: number | undefined;
+  readonly estimatedBytes: number | undefined;
+}
+
+export async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
   const out = await withRetry(() => client.send(new DescribeTableCommand({ TableName: tableName })));
   const schema = out.Table?.KeySchema ?? [];
   const hash = schema.find((k) => k.KeyType === 'HASH')?.AttributeName;
   const range = schema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-  return { keyNames: [hash, range].filter((k): k is string => k !== undefined), estimatedItems: out.Table?.ItemCount };
+  return { keyNames: [hash, range].filter((k): k is string => k !== undefined), estimatedItems: out.Table?.ItemCount, estimatedBytes: out.Table?.TableSizeBytes };
+}
+
+/** Bytes of table per scan segment: a Scan page holds up to 1 MB, so a segment reads a few pages. */
+const BYTES_PER_SEGMENT = 4 * 1024 * 1024;
+const MAX_SEGMENTS = 8;
+const UNKNOWN_SIZE_SEGMENTS = 4;
+
+/**
+ * How many segments a parallel scan of a table of this (estimated) size uses. Segments pay off
+ * only when each has pages to read: a table of one page scanned in four segments costs four
+ * requests instead of one. The estimate may be hours old; a table that grew since is still read
+ * entirely, only with less parallelism.
+ */
+export function scanSegmentsFor(estimatedBytes: number | undefined): number {
+  if (estimatedBytes === undefined) return UNKNOWN_SIZE_SEGMENTS;
+  return Math.min(MAX_SEGMENTS, Math.max(1, Math.ceil(estimatedBytes / BYTES_PER_SEGMENT)));
 }
 
 export class DynamoTable implements RecordStream, RestoreTarget {
@@ -50,9 +73,9 @@ export class DynamoTable implements RecordStream, RestoreTarget {
     this.writeConcurrency = options.writeConcurrency ?? 8;
   }
 
-  static async open(client: DynamoDBClient, tableName: string, options: DynamoTableOptions = {}): Promise<DynamoTable> {
-    const { keyNames, estimatedItems } = await describeTable(client, tableName);
-    return new DynamoTable(client, tableName, keyNames, options, estimatedItems);
+  static async open(client: DynamoDBClient, tableName: string, options: DynamoTableOptions = {}, description?: TableDescription): Promise<DynamoTable> {
+    const { keyNames, estimatedItems, estimatedBytes } = description ?? (await describeTable(client, tableName));
+    return new DynamoTable(client, tableName, keyNames, { segments: scanSegmentsFor(estimatedBytes), ...options }, estimatedItems);
   }
 
   /** Canonical record of an item. */

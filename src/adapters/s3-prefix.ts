@@ -11,18 +11,18 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { decodeObject, encodeObject, objectRecordKey } from '../core/canonical-object.js';
-import { sha256Hex } from '../core/digest.js';
+import { sha256, sha256Hex } from '../core/digest.js';
 import { WingError } from '../core/errors.js';
 import { forEachLimit, withRetry } from '../core/retry.js';
 import type { SourceDescriptor } from '../core/snapshot/snapshot-summary.js';
-import type { LiveFingerprint, ObjectDigest, RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
+import type { LiveFingerprint, ObjectDigest, RecordDigest, RestoreTarget, SnapshotRecord } from '../core/snapshot/record-stream.js';
 import type { ObjectDigestCache } from './object-digest-cache.js';
 
 /**
  * An object's fingerprint: ETag, size and last-modified second. Any write to the object changes
  * its last-modified time, and the ETag follows the content, so an equal fingerprint means the
  * object was not rewritten since it was read. (Seconds: GetObject reports whole seconds, listings
- * may report milliseconds.) Verification after a restore still reads every object.
+ * may report milliseconds.)
  */
 export function objectFingerprint(etag: string | undefined, size: number | undefined, lastModified: Date | undefined): Buffer {
   const seconds = lastModified ? Math.floor(lastModified.getTime() / 1000) : -1;
@@ -113,20 +113,16 @@ export class S3Prefix implements RestoreTarget {
     return records.filter((r): r is SnapshotRecord => r !== undefined);
   }
 
-  /** One object, its fingerprint and its body's digest (remembered in the digest cache). */
-  private async fetch(key: string) {
+  /**
+   * One object as a record, with its body's digest. Both digests (body and record) are remembered
+   * in the digest cache under the object's fingerprint.
+   */
+  private async fetch(key: string): Promise<{ record: SnapshotRecord & { fingerprint: Buffer }; digest: string }> {
     const out = await withRetry(() => this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key })));
     const body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
     const fingerprint = objectFingerprint(out.ETag, out.ContentLength, out.LastModified);
-    const digest = sha256Hex(body);
-    this.digests?.set(this.bucketName, key, fingerprint, digest);
-    return { out, body, fingerprint, digest };
-  }
-
-  private async readObject(key: string): Promise<SnapshotRecord> {
-    const { out, body, fingerprint } = await this.fetch(key);
     const relative = key.slice(this.prefix.length);
-    return {
+    const record = {
       key: objectRecordKey(relative),
       fingerprint,
       body: encodeObject({
@@ -140,6 +136,29 @@ export class S3Prefix implements RestoreTarget {
         metadata: out.Metadata ?? {},
       }),
     };
+    const digest = sha256Hex(body);
+    this.digests?.set(this.bucketName, key, fingerprint, digest, sha256(record.body));
+    return { record, digest };
+  }
+
+  private async readObject(key: string): Promise<SnapshotRecord> {
+    return (await this.fetch(key)).record;
+  }
+
+  /**
+   * Record keys and the digests of their canonical records, as a verification compares them: an
+   * object read earlier in this process with the same fingerprint is not read again.
+   */
+  async *scanRecordDigests(): AsyncGenerator<readonly RecordDigest[]> {
+    for await (const listed of this.scanFingerprints()) {
+      const batch: RecordDigest[] = new Array<RecordDigest>(listed.length);
+      await forEachLimit(listed.entries(), this.concurrency, async ([i, l]) => {
+        const key = this.prefix + l.key.toString('utf8');
+        const known = this.digests?.getRecordDigest(this.bucketName, key, l.fingerprint);
+        batch[i] = { key: l.key, digest: known ?? sha256((await this.readObject(key)).body) };
+      });
+      if (batch.length > 0) yield batch;
+    }
   }
 
   async write(records: readonly SnapshotRecord[]): Promise<void> {

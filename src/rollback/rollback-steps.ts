@@ -128,7 +128,19 @@ export class RollbackSteps {
 
   async note(rollbackId: string, step: string, message: string, fields?: Record<string, string | number | boolean | undefined>): Promise<void> {
     await this.deps.log.append(rollbackId, { at: this.now(), step, message, ...(fields ? { fields } : {}) });
-    await this.publishStatus(rollbackId);
+  }
+
+  /**
+   * Runs one step (one Task of the state machine) and then rewrites the status document once,
+   * whether the step succeeded or failed: the document follows the steps, not every log line
+   * (each rewrite reads the record, the progress and the mode).
+   */
+  private async publishingStatus<T>(rollbackId: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } finally {
+      await this.publishStatus(rollbackId);
+    }
   }
 
   /**
@@ -149,8 +161,8 @@ export class RollbackSteps {
   }
 
   /**
-   * Rewrites the status document after each logged step. Best effort: a status page that lags
-   * must never fail a rollback (the journal and the events are the record).
+   * Rewrites the status document. Best effort: a status page that lags must never fail a
+   * rollback (the journal and the events are the record).
    */
   private async publishStatus(rollbackId: string): Promise<void> {
     const status = this.deps.status;
@@ -191,77 +203,83 @@ export class RollbackSteps {
   }
 
   async acquireLock(input: { rollbackId: string }): Promise<{ acquiredAt: string }> {
-    const record = await this.record(input.rollbackId);
-    assertModeAllows(await this.deps.modes.get(), record.kind === 'undo' ? 'undo' : 'rollback');
-    const holder = await this.deps.lock.acquire(input.rollbackId, record.kind, this.leaseMs);
-    await this.update(input.rollbackId, () => ({ phase: 'InProgress', step: 'AcquireLock', forwardStep: 'AcquireLock', startedAt: holder.acquiredAt }));
-    await this.note(input.rollbackId, 'AcquireLock', 'rollback lock acquired', {
-      kind: record.kind,
-      command: record.command,
-      initiator: record.initiator,
-      reason: record.reason,
-      mode: record.mode,
-      leaseUntil: holder.leaseUntil,
+    return this.publishingStatus(input.rollbackId, async () => {
+      const record = await this.record(input.rollbackId);
+      assertModeAllows(await this.deps.modes.get(), record.kind === 'undo' ? 'undo' : 'rollback');
+      const holder = await this.deps.lock.acquire(input.rollbackId, record.kind, this.leaseMs);
+      await this.update(input.rollbackId, () => ({ phase: 'InProgress', step: 'AcquireLock', forwardStep: 'AcquireLock', startedAt: holder.acquiredAt }));
+      await this.note(input.rollbackId, 'AcquireLock', 'rollback lock acquired', {
+        kind: record.kind,
+        command: record.command,
+        initiator: record.initiator,
+        reason: record.reason,
+        mode: record.mode,
+        leaseUntil: holder.leaseUntil,
+      });
+      return { acquiredAt: holder.acquiredAt };
     });
-    return { acquiredAt: holder.acquiredAt };
   }
 
   async selectPoint(input: { rollbackId: string }): Promise<Selection> {
-    await this.renew(input.rollbackId, 'SelectRecoveryPoint');
-    const record = await this.record(input.rollbackId);
-    // A targeted restore keeps its components' levels: what it restores still goes in dependency order.
-    const inScope = new Set(scopeComponents(this.deps.plan, record.scope));
-    const levels = dependencyLevels(this.deps.plan.components)
-      .map((level) => level.filter((c) => inScope.has(c.name)))
-      .filter((level) => level.length > 0);
-    const order = levels.flat().map((c) => c.name);
-    let recoveryPointId: string | null = null;
-    const snapshotOf = new Map<string, string>();
-    if ('undoOf' in record.selection) {
-      const safety = await this.deps.backups.safetySnapshotsOf(record.selection.undoOf);
-      for (const s of safety) snapshotOf.set(s.component, s.snapshotId);
-      const missing = order.filter((c) => !snapshotOf.has(c));
-      if (missing.length > 0) throw new NotFoundError(`rollback ${record.selection.undoOf} has no safety snapshot of ${missing.join(', ')}: it cannot be undone`);
-    } else {
-      const point = await this.deps.backups.choosePoint(record.selection);
-      recoveryPointId = point.recoveryPointId;
-      for (const s of point.snapshots) snapshotOf.set(s.component, s.snapshotId);
-      const missing = order.filter((c) => !snapshotOf.has(c));
-      if (missing.length > 0) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${missing.join(', ')}`);
-    }
-    const updated = await this.update(input.rollbackId, () => ({ recoveryPointId }));
-    for (const component of order) {
-      await this.deps.journal.putProgress(input.rollbackId, emptyProgress(component, snapshotOf.get(component) ?? ''));
-    }
-    const source = recoveryPointId ? `recovery point ${recoveryPointId}` : `the safety snapshots of ${'undoOf' in record.selection ? record.selection.undoOf : ''}`;
-    const what = record.scope?.items ? `${record.scope.items.description} from ${source}` : source;
-    await this.note(input.rollbackId, 'SelectRecoveryPoint', `restoring ${what}`, { recoveryPoint: recoveryPointId ?? undefined, order: order.join(',') });
-    return {
-      recoveryPointId,
-      components: order,
-      levels: levels.map((lvl, i) => ({ level: i, targets: lvl.map((c) => ({ component: c.name, snapshotId: snapshotOf.get(c.name) ?? '' })) })),
-      announce: this.announcement(
-        'RollbackStarted',
-        updated,
-        'InProgress',
-        `${record.kind === 'undo' ? 'undo' : 'rollback'} ${record.rollbackId} started`,
-        `${record.initiator} started ${record.command} (${record.reason}): restoring ${what}, components ${order.join(', ')}, mode ${record.mode}.`,
-      ),
-    };
+    return this.publishingStatus(input.rollbackId, async () => {
+      await this.renew(input.rollbackId, 'SelectRecoveryPoint');
+      const record = await this.record(input.rollbackId);
+      // A targeted restore keeps its components' levels: what it restores still goes in dependency order.
+      const inScope = new Set(scopeComponents(this.deps.plan, record.scope));
+      const levels = dependencyLevels(this.deps.plan.components)
+        .map((level) => level.filter((c) => inScope.has(c.name)))
+        .filter((level) => level.length > 0);
+      const order = levels.flat().map((c) => c.name);
+      let recoveryPointId: string | null = null;
+      const snapshotOf = new Map<string, string>();
+      if ('undoOf' in record.selection) {
+        const safety = await this.deps.backups.safetySnapshotsOf(record.selection.undoOf);
+        for (const s of safety) snapshotOf.set(s.component, s.snapshotId);
+        const missing = order.filter((c) => !snapshotOf.has(c));
+        if (missing.length > 0) throw new NotFoundError(`rollback ${record.selection.undoOf} has no safety snapshot of ${missing.join(', ')}: it cannot be undone`);
+      } else {
+        const point = await this.deps.backups.choosePoint(record.selection);
+        recoveryPointId = point.recoveryPointId;
+        for (const s of point.snapshots) snapshotOf.set(s.component, s.snapshotId);
+        const missing = order.filter((c) => !snapshotOf.has(c));
+        if (missing.length > 0) throw new NotFoundError(`recovery point ${recoveryPointId} has no snapshot of ${missing.join(', ')}`);
+      }
+      const updated = await this.update(input.rollbackId, () => ({ recoveryPointId }));
+      for (const component of order) {
+        await this.deps.journal.putProgress(input.rollbackId, emptyProgress(component, snapshotOf.get(component) ?? ''));
+      }
+      const source = recoveryPointId ? `recovery point ${recoveryPointId}` : `the safety snapshots of ${'undoOf' in record.selection ? record.selection.undoOf : ''}`;
+      const what = record.scope?.items ? `${record.scope.items.description} from ${source}` : source;
+      await this.note(input.rollbackId, 'SelectRecoveryPoint', `restoring ${what}`, { recoveryPoint: recoveryPointId ?? undefined, order: order.join(',') });
+      return {
+        recoveryPointId,
+        components: order,
+        levels: levels.map((lvl, i) => ({ level: i, targets: lvl.map((c) => ({ component: c.name, snapshotId: snapshotOf.get(c.name) ?? '' })) })),
+        announce: this.announcement(
+          'RollbackStarted',
+          updated,
+          'InProgress',
+          `${record.kind === 'undo' ? 'undo' : 'rollback'} ${record.rollbackId} started`,
+          `${record.initiator} started ${record.command} (${record.reason}): restoring ${what}, components ${order.join(', ')}, mode ${record.mode}.`,
+        ),
+      };
+    });
   }
 
   /** Never blocks the rollback (a broken platform is when one rolls back): it is recorded. */
   async healthCheck(input: { rollbackId: string; phase: 'pre' | 'post' }): Promise<{ status: HealthReport['status']; at: string }> {
-    const step = input.phase === 'pre' ? 'PreRollbackHealthCheck' : 'PostRollbackHealthCheck';
-    await this.renew(input.rollbackId, step);
-    const report = await this.deps.health.check();
-    for (const c of report.components) {
-      const failing = c.checks.filter((k) => !k.ok);
-      await this.note(input.rollbackId, step, failing.map((k) => `${k.name}: ${k.detail}`).join('; '), { component: c.component, status: c.status });
-    }
-    await this.note(input.rollbackId, step, `platform ${report.status}`, { status: report.status });
-    if (report.status !== 'healthy' && input.phase === 'post') await this.warn(input.rollbackId, step, `platform ${report.status} after the rollback`);
-    return { status: report.status, at: report.checkedAt };
+    return this.publishingStatus(input.rollbackId, async () => {
+      const step = input.phase === 'pre' ? 'PreRollbackHealthCheck' : 'PostRollbackHealthCheck';
+      await this.renew(input.rollbackId, step);
+      const report = await this.deps.health.check();
+      for (const c of report.components) {
+        const failing = c.checks.filter((k) => !k.ok);
+        await this.note(input.rollbackId, step, failing.map((k) => `${k.name}: ${k.detail}`).join('; '), { component: c.component, status: c.status });
+      }
+      await this.note(input.rollbackId, step, `platform ${report.status}`, { status: report.status });
+      if (report.status !== 'healthy' && input.phase === 'post') await this.warn(input.rollbackId, step, `platform ${report.status} after the rollback`);
+      return { status: report.status, at: report.checkedAt };
+    });
   }
 
   /**
@@ -270,70 +288,72 @@ export class RollbackSteps {
    * recovery mode: a safe mode set meanwhile stays.
    */
   async setSystemMode(input: { rollbackId: string; mode: SystemMode; after?: 'restored' | 'unchanged' }): Promise<{ mode: SystemMode; announce: Announcement }> {
-    const step = input.mode === 'recovery' ? 'EnterRecoveryMode' : input.mode === 'safe' ? 'EnterSafeMode' : 'LeaveRecoveryMode';
-    // Safe mode must be reachable even when the lock is gone: it is the last resort.
-    if (input.mode === 'safe') await this.deps.lock.renew(input.rollbackId, this.leaseMs).catch(() => undefined);
-    else await this.renew(input.rollbackId, step, input.mode === 'recovery' || input.after === 'restored');
-    const record = await this.record(input.rollbackId);
-    const before = await this.deps.modes.get();
-    const now = this.now().toISOString();
-    let after = before;
-    if (input.mode === 'recovery') {
-      // An undo may start while a finished rollback's recovery mode is still set (undo is allowed in it).
-      if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
-        // A retry of this Task after the write succeeded: already done.
-        after = before;
-      } else {
-        const from: SystemMode[] = record.kind === 'undo' ? ['normal', 'safe', 'recovery'] : ['normal', 'safe'];
-        const previous = before.mode === 'recovery' ? (before.previous ?? 'normal') : before.mode;
-        const previousState = before.mode === 'recovery' ? before.previousState : { mode: before.mode, changedAt: before.changedAt, rollbackId: before.rollbackId, reason: before.reason };
+    return this.publishingStatus(input.rollbackId, async () => {
+      const step = input.mode === 'recovery' ? 'EnterRecoveryMode' : input.mode === 'safe' ? 'EnterSafeMode' : 'LeaveRecoveryMode';
+      // Safe mode must be reachable even when the lock is gone: it is the last resort.
+      if (input.mode === 'safe') await this.deps.lock.renew(input.rollbackId, this.leaseMs).catch(() => undefined);
+      else await this.renew(input.rollbackId, step, input.mode === 'recovery' || input.after === 'restored');
+      const record = await this.record(input.rollbackId);
+      const before = await this.deps.modes.get();
+      const now = this.now().toISOString();
+      let after = before;
+      if (input.mode === 'recovery') {
+        // An undo may start while a finished rollback's recovery mode is still set (undo is allowed in it).
+        if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
+          // A retry of this Task after the write succeeded: already done.
+          after = before;
+        } else {
+          const from: SystemMode[] = record.kind === 'undo' ? ['normal', 'safe', 'recovery'] : ['normal', 'safe'];
+          const previous = before.mode === 'recovery' ? (before.previous ?? 'normal') : before.mode;
+          const previousState = before.mode === 'recovery' ? before.previousState : { mode: before.mode, changedAt: before.changedAt, rollbackId: before.rollbackId, reason: before.reason };
+          after = await this.deps.modes.set(
+            { mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous, ...(previousState ? { previousState } : {}) },
+            from,
+          );
+        }
+        await this.drainBackups();
+      } else if (input.mode === 'safe') {
+        after = await this.deps.modes.set({ mode: 'safe', changedAt: now, rollbackId: input.rollbackId, reason: `rollback ${input.rollbackId} could not return to its pre-rollback state` });
+      } else if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
+        // A rollback that changed nothing (or was undone by its recovery) leaves the mode it found:
+        // a safe mode set before it stays; one that restored its point ends in normal mode.
+        // A safe mode an administrator set (no rollback caused it) stays until they lift it; one a
+        // failed rollback caused ends with a rollback that restored its point.
+        const manualSafe = before.previousState?.mode === 'safe' && before.previousState.rollbackId === null;
+        const keepSafe = before.previous === 'safe' && (input.after === 'unchanged' || manualSafe);
         after = await this.deps.modes.set(
-          { mode: 'recovery', changedAt: now, rollbackId: input.rollbackId, reason: `${record.command}: ${record.reason}`, previous, ...(previousState ? { previousState } : {}) },
-          from,
+          keepSafe && before.previousState
+            ? { ...before.previousState }
+            : { mode: keepSafe ? 'safe' : 'normal', changedAt: now, rollbackId: null, reason: `rollback ${input.rollbackId} ended` },
+          ['recovery'],
         );
+      } else {
+        await this.note(input.rollbackId, step, `the system is in ${before.mode} mode, not this rollback's recovery mode: left as it is`);
       }
-      await this.drainBackups();
-    } else if (input.mode === 'safe') {
-      after = await this.deps.modes.set({ mode: 'safe', changedAt: now, rollbackId: input.rollbackId, reason: `rollback ${input.rollbackId} could not return to its pre-rollback state` });
-    } else if (before.mode === 'recovery' && before.rollbackId === input.rollbackId) {
-      // A rollback that changed nothing (or was undone by its recovery) leaves the mode it found:
-      // a safe mode set before it stays; one that restored its point ends in normal mode.
-      // A safe mode an administrator set (no rollback caused it) stays until they lift it; one a
-      // failed rollback caused ends with a rollback that restored its point.
-      const manualSafe = before.previousState?.mode === 'safe' && before.previousState.rollbackId === null;
-      const keepSafe = before.previous === 'safe' && (input.after === 'unchanged' || manualSafe);
-      after = await this.deps.modes.set(
-        keepSafe && before.previousState
-          ? { ...before.previousState }
-          : { mode: keepSafe ? 'safe' : 'normal', changedAt: now, rollbackId: null, reason: `rollback ${input.rollbackId} ended` },
-        ['recovery'],
-      );
-    } else {
-      await this.note(input.rollbackId, step, `the system is in ${before.mode} mode, not this rollback's recovery mode: left as it is`);
-    }
-    await this.note(input.rollbackId, step, input.mode === 'recovery' ? 'services stopped' : input.mode === 'safe' ? 'system in safe mode' : 'services restarted', {
-      from: before.mode,
-      to: after.mode,
+      await this.note(input.rollbackId, step, input.mode === 'recovery' ? 'services stopped' : input.mode === 'safe' ? 'system in safe mode' : 'services restarted', {
+        from: before.mode,
+        to: after.mode,
+      });
+      if (after.mode !== before.mode) await this.noticeToUsers(input.rollbackId, before.mode, after.mode);
+      if (after.mode !== before.mode) {
+        // A mode change is security-relevant (it decides who may change what). Best effort, like
+        // the outcome's record: a retried Task must not fail on the audit trail after the change.
+        await this.deps.audit
+          ?.append({ actor: 'system', action: 'system.mode', outcome: 'succeeded', detail: `${before.mode} -> ${after.mode} by ${record.kind} ${input.rollbackId} (${step})`, source: 'state-machine' })
+          .catch((err: unknown) => this.note(input.rollbackId, step, `warning: the audit trail did not take the mode change: ${err instanceof Error ? err.message : String(err)}`));
+      }
+      return {
+        mode: after.mode,
+        announce: this.announcement(
+          'SystemModeChanged',
+          record,
+          after.mode,
+          `system mode ${after.mode}`,
+          `The WING system mode changed from ${before.mode} to ${after.mode} (rollback ${input.rollbackId}).`,
+          { from: before.mode, to: after.mode, step },
+        ),
+      };
     });
-    if (after.mode !== before.mode) await this.noticeToUsers(input.rollbackId, before.mode, after.mode);
-    if (after.mode !== before.mode) {
-      // A mode change is security-relevant (it decides who may change what). Best effort, like
-      // the outcome's record: a retried Task must not fail on the audit trail after the change.
-      await this.deps.audit
-        ?.append({ actor: 'system', action: 'system.mode', outcome: 'succeeded', detail: `${before.mode} -> ${after.mode} by ${record.kind} ${input.rollbackId} (${step})`, source: 'state-machine' })
-        .catch((err: unknown) => this.note(input.rollbackId, step, `warning: the audit trail did not take the mode change: ${err instanceof Error ? err.message : String(err)}`));
-    }
-    return {
-      mode: after.mode,
-      announce: this.announcement(
-        'SystemModeChanged',
-        record,
-        after.mode,
-        `system mode ${after.mode}`,
-        `The WING system mode changed from ${before.mode} to ${after.mode} (rollback ${input.rollbackId}).`,
-        { from: before.mode, to: after.mode, step },
-      ),
-    };
   }
 
   private async drainBackups(): Promise<void> {
@@ -351,98 +371,104 @@ export class RollbackSteps {
 
   /** The live state of one component before anything is restored: what undo and recovery return to. */
   async safetySnapshot(input: { rollbackId: string; component: string }): Promise<RestoreTarget & { items: number }> {
-    await this.deps.lock.renew(input.rollbackId, this.leaseMs);
-    await this.deps.journal.setStep(input.rollbackId, 'TakeSafetySnapshot', true);
-    const started = Date.now();
-    const meta = await this.deps.backups.createComponentSnapshot(input.component, {
-      purpose: 'safety',
-      labels: { rollbackId: input.rollbackId },
-      lockOwner: input.rollbackId,
+    return this.publishingStatus(input.rollbackId, async () => {
+      await this.deps.lock.renew(input.rollbackId, this.leaseMs);
+      await this.deps.journal.setStep(input.rollbackId, 'TakeSafetySnapshot', true);
+      const started = Date.now();
+      const meta = await this.deps.backups.createComponentSnapshot(input.component, {
+        purpose: 'safety',
+        labels: { rollbackId: input.rollbackId },
+        lockOwner: input.rollbackId,
+      });
+      await this.note(input.rollbackId, 'TakeSafetySnapshot', 'safety snapshot taken', {
+        component: input.component,
+        snapshot: meta.snapshotId,
+        items: meta.itemCount,
+        ms: Date.now() - started,
+      });
+      return { component: input.component, snapshotId: meta.snapshotId, items: meta.itemCount };
     });
-    await this.note(input.rollbackId, 'TakeSafetySnapshot', 'safety snapshot taken', {
-      component: input.component,
-      snapshot: meta.snapshotId,
-      items: meta.itemCount,
-      ms: Date.now() - started,
-    });
-    return { component: input.component, snapshotId: meta.snapshotId, items: meta.itemCount };
   }
 
   /** One run of a component restore, until `deadline`; the state machine loops while not `done`. */
   async restoreComponent(input: RestoreRunState, deadline?: number): Promise<RestoreRunState> {
-    await this.deps.lock.renew(input.rollbackId, this.leaseMs);
-    const record = await this.record(input.rollbackId);
-    const step = input.purpose === 'recovery' ? 'RecoverComponent' : 'RestoreComponent';
-    await this.deps.journal.setStep(input.rollbackId, step, input.purpose === 'rollback');
-    const progress = await this.progress(input.rollbackId, input.component, input.snapshotId);
-    await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: input.purpose === 'recovery' ? progress.phase : 'restoring' });
-    const run = await this.deps.backups.restoreComponentRun(input.component, input.snapshotId, {
-      mode: input.purpose === 'recovery' ? 'differential' : record.mode,
-      restoreId: `${input.rollbackId}#${input.purpose}`,
-      // Recovery gives back exactly the safety snapshot; a rollback and an undo reconcile auth.
-      reconcile: input.purpose !== 'recovery',
-      ...(input.purpose === 'rollback' && record.scope?.items ? { items: record.scope.items } : {}),
-      ...(deadline !== undefined ? { deadline } : {}),
-      ...(input.continuation ? { resume: input.continuation } : {}),
-    });
-    const c = run.continuation;
-    if (input.purpose === 'rollback') {
-      await this.deps.journal.putProgress(input.rollbackId, {
-        ...progress,
-        phase: run.done ? 'verifying' : 'restoring',
+    return this.publishingStatus(input.rollbackId, async () => {
+      await this.deps.lock.renew(input.rollbackId, this.leaseMs);
+      const record = await this.record(input.rollbackId);
+      const step = input.purpose === 'recovery' ? 'RecoverComponent' : 'RestoreComponent';
+      await this.deps.journal.setStep(input.rollbackId, step, input.purpose === 'rollback');
+      const progress = await this.progress(input.rollbackId, input.component, input.snapshotId);
+      await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: input.purpose === 'recovery' ? progress.phase : 'restoring' });
+      const run = await this.deps.backups.restoreComponentRun(input.component, input.snapshotId, {
+        mode: input.purpose === 'recovery' ? 'differential' : record.mode,
+        restoreId: `${input.rollbackId}#${input.purpose}`,
+        // Recovery gives back exactly the safety snapshot; a rollback and an undo reconcile auth.
+        reconcile: input.purpose !== 'recovery',
+        ...(input.purpose === 'rollback' && record.scope?.items ? { items: record.scope.items } : {}),
+        ...(deadline !== undefined ? { deadline } : {}),
+        ...(input.continuation ? { resume: input.continuation } : {}),
+      });
+      const c = run.continuation;
+      if (input.purpose === 'rollback') {
+        await this.deps.journal.putProgress(input.rollbackId, {
+          ...progress,
+          phase: run.done ? 'verifying' : 'restoring',
+          written: c.written,
+          deleted: c.deleted,
+          unchanged: c.unchanged,
+          restoreMs: c.restoreMs,
+          runs: c.runs,
+        });
+      }
+      await this.note(input.rollbackId, step, run.done ? 'restored' : 'continuing in another run', {
+        component: input.component,
+        snapshot: input.snapshotId,
         written: c.written,
         deleted: c.deleted,
         unchanged: c.unchanged,
-        restoreMs: c.restoreMs,
-        runs: c.runs,
+        ms: c.restoreMs,
+        run: c.runs,
       });
-    }
-    await this.note(input.rollbackId, step, run.done ? 'restored' : 'continuing in another run', {
-      component: input.component,
-      snapshot: input.snapshotId,
-      written: c.written,
-      deleted: c.deleted,
-      unchanged: c.unchanged,
-      ms: c.restoreMs,
-      run: c.runs,
+      return { ...input, done: run.done, continuation: c };
     });
-    return { ...input, done: run.done, continuation: c };
   }
 
   /** Compares the live component with the expected state; a mismatch is an IntegrityError (it stops the rollback). */
   async verifyComponent(input: RestoreRunState): Promise<{ component: string; verified: true; announce: Announcement }> {
-    await this.deps.lock.renew(input.rollbackId, this.leaseMs);
-    const step = input.purpose === 'recovery' ? 'VerifyRecoveredComponent' : 'VerifyComponent';
-    await this.deps.journal.setStep(input.rollbackId, step, input.purpose === 'rollback');
-    const started = Date.now();
-    const results = await this.deps.backups.verifyComponent(input.component, input.snapshotId, input.continuation?.expectedDigests ?? []);
-    const bad = results.filter((r) => !r.ok);
-    const verifyMs = Date.now() - started;
-    const progress = await this.progress(input.rollbackId, input.component, input.snapshotId);
-    if (bad.length > 0) {
-      if (input.purpose === 'rollback') await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: 'failed', verifyMs });
-      await this.note(input.rollbackId, step, 'verification failed', { component: input.component, sources: bad.map((b) => b.source).join(',') });
-      throw new IntegrityError(
-        `${input.component} does not match the expected state after the restore (${bad.map((b) => `${b.source}: ${String(b.items)} live items, digest ${b.liveDigest.slice(0, 12)} expected ${b.expectedDigest.slice(0, 12)}`).join('; ')})`,
-      );
-    }
-    const items = results.reduce((n, r) => n + r.items, 0);
-    await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: input.purpose === 'recovery' ? 'recovered' : 'restored', verifyMs });
-    await this.note(input.rollbackId, step, 'verified', { component: input.component, items, ms: verifyMs });
-    const record = await this.record(input.rollbackId);
-    const counts = { written: input.continuation?.written ?? 0, deleted: input.continuation?.deleted ?? 0, items };
-    return {
-      component: input.component,
-      verified: true,
-      announce: this.announcement(
-        'ComponentRestored',
-        record,
-        input.purpose === 'recovery' ? 'Recovered' : 'Restored',
-        `${input.component} ${input.purpose === 'recovery' ? 'returned to its pre-rollback state' : 'restored'}`,
-        `${input.component}: ${String(counts.written)} written, ${String(counts.deleted)} deleted, ${String(items)} items verified (rollback ${input.rollbackId}).`,
-        { component: input.component, step, counts },
-      ),
-    };
+    return this.publishingStatus(input.rollbackId, async () => {
+      await this.deps.lock.renew(input.rollbackId, this.leaseMs);
+      const step = input.purpose === 'recovery' ? 'VerifyRecoveredComponent' : 'VerifyComponent';
+      await this.deps.journal.setStep(input.rollbackId, step, input.purpose === 'rollback');
+      const started = Date.now();
+      const results = await this.deps.backups.verifyComponent(input.component, input.snapshotId, input.continuation?.expectedDigests ?? []);
+      const bad = results.filter((r) => !r.ok);
+      const verifyMs = Date.now() - started;
+      const progress = await this.progress(input.rollbackId, input.component, input.snapshotId);
+      if (bad.length > 0) {
+        if (input.purpose === 'rollback') await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: 'failed', verifyMs });
+        await this.note(input.rollbackId, step, 'verification failed', { component: input.component, sources: bad.map((b) => b.source).join(',') });
+        throw new IntegrityError(
+          `${input.component} does not match the expected state after the restore (${bad.map((b) => `${b.source}: ${String(b.items)} live items, digest ${b.liveDigest.slice(0, 12)} expected ${b.expectedDigest.slice(0, 12)}`).join('; ')})`,
+        );
+      }
+      const items = results.reduce((n, r) => n + r.items, 0);
+      await this.deps.journal.putProgress(input.rollbackId, { ...progress, phase: input.purpose === 'recovery' ? 'recovered' : 'restored', verifyMs });
+      await this.note(input.rollbackId, step, 'verified', { component: input.component, items, ms: verifyMs });
+      const record = await this.record(input.rollbackId);
+      const counts = { written: input.continuation?.written ?? 0, deleted: input.continuation?.deleted ?? 0, items };
+      return {
+        component: input.component,
+        verified: true,
+        announce: this.announcement(
+          'ComponentRestored',
+          record,
+          input.purpose === 'recovery' ? 'Recovered' : 'Restored',
+          `${input.component} ${input.purpose === 'recovery' ? 'returned to its pre-rollback state' : 'restored'}`,
+          `${input.component}: ${String(counts.written)} written, ${String(counts.deleted)} deleted, ${String(items)} items verified (rollback ${input.rollbackId}).`,
+          { component: input.component, step, counts },
+        ),
+      };
+    });
   }
 
   private async progress(rollbackId: string, component: string, snapshotId: string): Promise<ComponentProgress> {
@@ -452,12 +478,14 @@ export class RollbackSteps {
 
   /** The cross-component validators on the live data after the restore: recorded, notified, never blocking. */
   async integrityCheck(input: { rollbackId: string }): Promise<{ ok: boolean; problems: string[] }> {
-    await this.renew(input.rollbackId, 'CrossComponentCheck');
-    const report = await this.deps.health.check();
-    const problems = report.components.flatMap((c) => c.checks.filter((k) => !k.ok).map((k) => `${c.component} ${k.name}: ${k.detail}`));
-    await this.note(input.rollbackId, 'CrossComponentCheck', problems.length === 0 ? 'every component check passed' : problems.join('; '), { ok: problems.length === 0 });
-    if (problems.length > 0) await this.warn(input.rollbackId, 'CrossComponentCheck', `${String(problems.length)} check(s) failed`);
-    return { ok: problems.length === 0, problems };
+    return this.publishingStatus(input.rollbackId, async () => {
+      await this.renew(input.rollbackId, 'CrossComponentCheck');
+      const report = await this.deps.health.check();
+      const problems = report.components.flatMap((c) => c.checks.filter((k) => !k.ok).map((k) => `${c.component} ${k.name}: ${k.detail}`));
+      await this.note(input.rollbackId, 'CrossComponentCheck', problems.length === 0 ? 'every component check passed' : problems.join('; '), { ok: problems.length === 0 });
+      if (problems.length > 0) await this.warn(input.rollbackId, 'CrossComponentCheck', `${String(problems.length)} check(s) failed`);
+      return { ok: problems.length === 0, problems };
+    });
   }
 
   /**
@@ -465,76 +493,78 @@ export class RollbackSteps {
    * releases the lock (a conditional delete: only if this rollback holds it).
    */
   async recordOutcome(input: OutcomeInput): Promise<Outcome> {
-    const nonBlocking = {
-      PreRollbackHealthCheck: input.preHealthFailure,
-      PostRollbackHealthCheck: input.postHealthFailure,
-      CrossComponentCheck: input.integrityFailure,
-      Notification: input.notificationFailure,
-      LeaveRecoveryMode: input.modeFailure,
-      EnterSafeMode: input.safeModeFailure,
-    };
-    for (const [step, f] of Object.entries(nonBlocking)) {
-      if (f) await this.warn(input.rollbackId, step, `${f.Error ?? 'Error'}: ${causeOf(f)}`);
-    }
-    const record = await this.record(input.rollbackId);
-    const now = this.now().toISOString();
-    const progress = await this.deps.journal.listProgress(input.rollbackId);
-    const written = progress.reduce((n, p) => n + p.written, 0);
-    const deleted = progress.reduce((n, p) => n + p.deleted, 0);
-    const noun = record.kind === 'undo' ? 'undo' : 'rollback';
-    const modeState = await this.deps.modes.get();
-    const mode = modeState.mode;
-    let phase: RollbackRecord['phase'];
-    let message: string;
-    let error: RollbackRecord['error'] = null;
-    if (!input.failure) {
-      phase = 'Completed';
-      const target = record.recoveryPointId ? `recovery point ${record.recoveryPointId}` : 'the state before the rollback';
-      // The phase says completed or failed; the message says what happened to the data (and does
-      // not repeat the phase: the portal and the CLI put it beside a "Rollback completed" heading).
-      message = `restored ${target} (${String(written)} written, ${String(deleted)} deleted)`;
-    } else {
-      phase = 'Failed';
-      error = failureOf(input.failure);
-      const cause = `stopped at ${record.forwardStep ?? record.step}: ${error.message}`;
-      if (input.recovered !== undefined && input.modeFailure) {
-        message = `${cause}; the data was returned to its pre-rollback state, but the services could not be restarted (${causeOf(input.modeFailure)})`;
-      } else if (input.recovered !== undefined) {
-        message = `${cause}; the platform was returned to its pre-rollback state`;
-      } else if (input.recoveryFailure) {
-        message = `${cause}; returning to the pre-rollback state failed too (${causeOf(input.recoveryFailure)}): the data is partly restored, the safety snapshots are intact`;
-      } else if (input.modeFailure) {
-        message = `${cause}; no data was changed, but the services could not be restarted (${causeOf(input.modeFailure)})`;
-      } else {
-        message = `${cause}; no data was changed`;
+    return this.publishingStatus(input.rollbackId, async () => {
+      const nonBlocking = {
+        PreRollbackHealthCheck: input.preHealthFailure,
+        PostRollbackHealthCheck: input.postHealthFailure,
+        CrossComponentCheck: input.integrityFailure,
+        Notification: input.notificationFailure,
+        LeaveRecoveryMode: input.modeFailure,
+        EnterSafeMode: input.safeModeFailure,
+      };
+      for (const [step, f] of Object.entries(nonBlocking)) {
+        if (f) await this.warn(input.rollbackId, step, `${f.Error ?? 'Error'}: ${causeOf(f)}`);
       }
-    }
-    if (record.warnings.length > 0) message += `; warnings: ${record.warnings.join('; ')}`;
-    message += `; system mode ${mode}`;
-    const ours = modeState.rollbackId === input.rollbackId;
-    if (mode === 'safe') message += ' (fix the cause, then roll back again or undo: both are allowed in safe mode)';
-    else if (mode === 'recovery' && ours) message += ' (run "npx wing rollback:cleanup")';
-    else if (mode === 'recovery') message += ` (held by rollback ${modeState.rollbackId ?? 'unknown'})`;
-    const finished = await this.update(input.rollbackId, () => ({ phase, finishedAt: now, message, error, step: 'RecordOutcome' }));
-    if (phase === 'Completed' && 'undoOf' in record.selection) {
-      const undoOf = record.selection.undoOf;
-      await this.update(undoOf, () => ({ phase: 'Undone', undoneBy: record.rollbackId, undoneAt: now }));
-    }
-    await this.note(input.rollbackId, 'RecordOutcome', message, { result: phase, written, deleted });
-    // Best effort: the outcome is recorded in the journal already, and a failed audit write must
-    // not keep the completion events and notifications from going out.
-    await this.deps.audit
-      ?.append({ actor: record.initiator, action: `${record.kind}.finished`, outcome: phase === 'Completed' ? 'succeeded' : 'failed', detail: `${record.rollbackId} ${phase}: ${message}`, source: 'state-machine' })
-      .catch((err: unknown) => this.note(input.rollbackId, 'RecordOutcome', `warning: the audit trail did not take the outcome: ${err instanceof Error ? err.message : String(err)}`));
-    const type: EventType = phase === 'Completed' ? (record.kind === 'undo' ? 'RollbackUndone' : 'RollbackCompleted') : 'RollbackFailed';
-    return {
-      succeeded: phase === 'Completed',
-      phase,
-      message,
-      announce: this.announcement(type, finished, phase, `${noun} ${record.rollbackId} ${phase === 'Completed' ? 'completed' : 'FAILED'}`, message, {
-        counts: { written, deleted, components: progress.length },
-      }),
-    };
+      const record = await this.record(input.rollbackId);
+      const now = this.now().toISOString();
+      const progress = await this.deps.journal.listProgress(input.rollbackId);
+      const written = progress.reduce((n, p) => n + p.written, 0);
+      const deleted = progress.reduce((n, p) => n + p.deleted, 0);
+      const noun = record.kind === 'undo' ? 'undo' : 'rollback';
+      const modeState = await this.deps.modes.get();
+      const mode = modeState.mode;
+      let phase: RollbackRecord['phase'];
+      let message: string;
+      let error: RollbackRecord['error'] = null;
+      if (!input.failure) {
+        phase = 'Completed';
+        const target = record.recoveryPointId ? `recovery point ${record.recoveryPointId}` : 'the state before the rollback';
+        // The phase says completed or failed; the message says what happened to the data (and does
+        // not repeat the phase: the portal and the CLI put it beside a "Rollback completed" heading).
+        message = `restored ${target} (${String(written)} written, ${String(deleted)} deleted)`;
+      } else {
+        phase = 'Failed';
+        error = failureOf(input.failure);
+        const cause = `stopped at ${record.forwardStep ?? record.step}: ${error.message}`;
+        if (input.recovered !== undefined && input.modeFailure) {
+          message = `${cause}; the data was returned to its pre-rollback state, but the services could not be restarted (${causeOf(input.modeFailure)})`;
+        } else if (input.recovered !== undefined) {
+          message = `${cause}; the platform was returned to its pre-rollback state`;
+        } else if (input.recoveryFailure) {
+          message = `${cause}; returning to the pre-rollback state failed too (${causeOf(input.recoveryFailure)}): the data is partly restored, the safety snapshots are intact`;
+        } else if (input.modeFailure) {
+          message = `${cause}; no data was changed, but the services could not be restarted (${causeOf(input.modeFailure)})`;
+        } else {
+          message = `${cause}; no data was changed`;
+        }
+      }
+      if (record.warnings.length > 0) message += `; warnings: ${record.warnings.join('; ')}`;
+      message += `; system mode ${mode}`;
+      const ours = modeState.rollbackId === input.rollbackId;
+      if (mode === 'safe') message += ' (fix the cause, then roll back again or undo: both are allowed in safe mode)';
+      else if (mode === 'recovery' && ours) message += ' (run "npx wing rollback:cleanup")';
+      else if (mode === 'recovery') message += ` (held by rollback ${modeState.rollbackId ?? 'unknown'})`;
+      const finished = await this.update(input.rollbackId, () => ({ phase, finishedAt: now, message, error, step: 'RecordOutcome' }));
+      if (phase === 'Completed' && 'undoOf' in record.selection) {
+        const undoOf = record.selection.undoOf;
+        await this.update(undoOf, () => ({ phase: 'Undone', undoneBy: record.rollbackId, undoneAt: now }));
+      }
+      await this.note(input.rollbackId, 'RecordOutcome', message, { result: phase, written, deleted });
+      // Best effort: the outcome is recorded in the journal already, and a failed audit write must
+      // not keep the completion events and notifications from going out.
+      await this.deps.audit
+        ?.append({ actor: record.initiator, action: `${record.kind}.finished`, outcome: phase === 'Completed' ? 'succeeded' : 'failed', detail: `${record.rollbackId} ${phase}: ${message}`, source: 'state-machine' })
+        .catch((err: unknown) => this.note(input.rollbackId, 'RecordOutcome', `warning: the audit trail did not take the outcome: ${err instanceof Error ? err.message : String(err)}`));
+      const type: EventType = phase === 'Completed' ? (record.kind === 'undo' ? 'RollbackUndone' : 'RollbackCompleted') : 'RollbackFailed';
+      return {
+        succeeded: phase === 'Completed',
+        phase,
+        message,
+        announce: this.announcement(type, finished, phase, `${noun} ${record.rollbackId} ${phase === 'Completed' ? 'completed' : 'FAILED'}`, message, {
+          counts: { written, deleted, components: progress.length },
+        }),
+      };
+    });
   }
 }
 

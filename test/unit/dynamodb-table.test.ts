@@ -1,7 +1,9 @@
-import { BatchWriteItemCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DescribeTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoTable } from '../../src/adapters/dynamodb-table.js';
+import { AwsComponentSources } from '../../src/adapters/component-sources.js';
+import { DynamoTable, scanSegmentsFor } from '../../src/adapters/dynamodb-table.js';
+import { S3Client } from '@aws-sdk/client-s3';
 
 const dynamo = mockClient(DynamoDBClient);
 
@@ -47,5 +49,41 @@ describe('DynamoTable', () => {
 
     const written = dynamo.commandCalls(BatchWriteItemCommand).flatMap((c) => c.args[0].input.RequestItems?.['wing-test'] ?? []);
     expect(written).toHaveLength(15);
+  });
+
+  it('scans a small table in one segment and a large one in up to 8, by DynamoDB\'s size estimate', () => {
+    expect(scanSegmentsFor(0)).toBe(1);
+    expect(scanSegmentsFor(50_000)).toBe(1);
+    expect(scanSegmentsFor(4 * 1024 * 1024)).toBe(1);
+    expect(scanSegmentsFor(4 * 1024 * 1024 + 1)).toBe(2);
+    expect(scanSegmentsFor(30 * 1024 * 1024)).toBe(8);
+    expect(scanSegmentsFor(50 * 1024 ** 3)).toBe(8);
+    // No estimate: the parallelism that serves a large table.
+    expect(scanSegmentsFor(undefined)).toBe(4);
+  });
+
+  it('opens a table with the segments its size calls for, and describes it once for many reads', async () => {
+    dynamo.on(DescribeTableCommand).resolves({ Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], ItemCount: 40, TableSizeBytes: 20_000 } });
+    dynamo.on(ScanCommand).resolves({ Items: [{ pk: { S: 'a' }, sk: { S: 'x' } }] });
+    const sources = new AwsComponentSources(new DynamoDBClient({ region: 'us-east-1' }), new S3Client({ region: 'us-east-1' }));
+    const component = { name: 'agents', sources: [{ type: 'dynamodb' as const, tableName: 'wing-test' }] };
+    for (let i = 0; i < 3; i++) {
+      const [table] = await sources.streams(component as Parameters<typeof sources.streams>[0]);
+      let n = 0;
+      for await (const batch of table?.scan() ?? []) n += batch.length;
+      expect(n).toBe(1);
+    }
+    expect(dynamo.commandCalls(DescribeTableCommand)).toHaveLength(1);
+    // One segment, one page: one Scan per read.
+    expect(dynamo.commandCalls(ScanCommand)).toHaveLength(3);
+    expect(dynamo.commandCalls(ScanCommand)[0]?.args[0].input).toMatchObject({ Segment: 0, TotalSegments: 1 });
+  });
+
+  it('describes a table again after a failed description (a table created since is found)', async () => {
+    dynamo.on(DescribeTableCommand).rejectsOnce(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' })).resolves({ Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] } });
+    const sources = new AwsComponentSources(new DynamoDBClient({ region: 'us-east-1' }), new S3Client({ region: 'us-east-1' }));
+    await expect(sources.stream({ type: 'dynamodb', tableName: 'wing-test' })).rejects.toThrow(/not found/);
+    const table = await sources.stream({ type: 'dynamodb', tableName: 'wing-test' });
+    expect(table.descriptor.name).toBe('wing-test');
   });
 });

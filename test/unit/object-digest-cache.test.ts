@@ -85,3 +85,42 @@ describe('ObjectDigestCache', () => {
     expect(cache.get('b', 'k3', fp('"1"'))).toBe('d3');
   });
 });
+
+describe('S3Prefix.scanRecordDigests (verification after a restore)', () => {
+  async function recordDigests(prefix: S3Prefix): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for await (const batch of prefix.scanRecordDigests()) for (const d of batch) out[d.key.toString('utf8')] = d.digest.toString('hex');
+    return out;
+  }
+
+  async function scannedRecordDigests(prefix: S3Prefix): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for await (const batch of prefix.scan()) for (const r of batch) out[r.key.toString('utf8')] = sha256Hex(r.body);
+    return out;
+  }
+
+  it('gives the digests of the records a full read makes, reading again only what changed since', async () => {
+    const prefix = new S3Prefix(new S3Client({ region: 'eu-west-1' }), 'bucket', 'docs/', 4, new ObjectDigestCache());
+    const expected = await scannedRecordDigests(prefix);
+    expect(gets.sort()).toEqual(['docs/a.md', 'docs/b.md']);
+    gets = [];
+    expect(await recordDigests(prefix)).toEqual(expected);
+    expect(gets).toEqual([]);
+
+    // Rewritten (by a restore, say): a new ETag, so it is read back and its new digest counted.
+    objects.set('docs/b.md', { body: 'beta, restored', etag: '"e-b2"' });
+    const after = await recordDigests(prefix);
+    expect(gets).toEqual(['docs/b.md']);
+    expect(after['a.md']).toBe(expected['a.md']);
+    expect(after['b.md']).not.toBe(expected['b.md']);
+    gets = [];
+    expect(after).toEqual(await scannedRecordDigests(prefix));
+  });
+
+  it('reads every object without a cache', async () => {
+    const prefix = new S3Prefix(new S3Client({ region: 'eu-west-1' }), 'bucket', 'docs/', 4);
+    await recordDigests(prefix);
+    await recordDigests(prefix);
+    expect(gets).toHaveLength(4);
+  });
+});

@@ -23,8 +23,26 @@ export interface ObjectDigest {
   readonly digest: string;
 }
 
+/**
+ * What a source that can list without reading bodies offers (an S3 prefix): keys with
+ * fingerprints from the listing, and the records of chosen keys. Backups read only the records
+ * whose fingerprint changed since the parent; differential restores compare listings.
+ */
+export interface FingerprintListing {
+  /** Keys and fingerprints of the live records, without reading bodies. */
+  scanFingerprints?(): AsyncIterable<readonly LiveFingerprint[]>;
+  /** Reads the live records of these keys (those that exist), in the order given. */
+  readKeys?(keys: readonly Buffer[]): Promise<SnapshotRecord[]>;
+}
+
+/** A record's key and the sha256 of its canonical bytes. */
+export interface RecordDigest {
+  readonly key: Buffer;
+  readonly digest: Buffer;
+}
+
 /** A source of records, read in batches. */
-export interface RecordStream {
+export interface RecordStream extends FingerprintListing {
   readonly descriptor: SourceDescriptor;
   /** About how many records the stream holds, when the source can tell cheaply (progress, ETA). */
   readonly estimatedCount?: number | undefined;
@@ -32,16 +50,14 @@ export interface RecordStream {
 }
 
 /** Where restored records go and how the live state is read back. Writes and deletes are idempotent. */
-export interface RestoreTarget {
+export interface RestoreTarget extends FingerprintListing {
   readonly descriptor: SourceDescriptor;
   /** The live records, in any order. */
   scan(): AsyncIterable<readonly SnapshotRecord[]>;
   write(records: readonly SnapshotRecord[]): Promise<void>;
   delete(keys: readonly Buffer[]): Promise<void>;
-  /** Keys and fingerprints of the live records, for targets that can list without reading bodies. */
-  scanFingerprints?(): AsyncIterable<readonly LiveFingerprint[]>;
   /** Object keys and body digests, for targets that can tell them without reading unchanged bodies again. */
   scanDigests?(): AsyncIterable<readonly ObjectDigest[]>;
-  /** Reads the live records of these keys (those that exist), for targets that list by fingerprint. */
-  readKeys?(keys: readonly Buffer[]): Promise<SnapshotRecord[]>;
+  /** Record keys and record digests, for targets that can tell them without reading unchanged records again. */
+  scanRecordDigests?(): AsyncIterable<readonly RecordDigest[]>;
 }

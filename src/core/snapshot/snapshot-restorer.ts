@@ -326,9 +326,17 @@ export class SnapshotRestorer {
     };
   }
 
-  /** Content digest of the live target, computed as the snapshot's was. */
+  /**
+   * Content digest of the live target, computed as the snapshot's was. A target that knows the
+   * digests of records it read before with the same fingerprint (an S3 prefix) reads only the
+   * others: the objects a restore rewrote are read back.
+   */
   async liveDigest(target: RestoreTarget): Promise<ContentDigest> {
     const digest = new ContentDigest();
+    if (target.scanRecordDigests) {
+      for await (const batch of target.scanRecordDigests()) for (const live of batch) digest.add(live.key, live.digest);
+      return digest;
+    }
     for await (const batch of target.scan()) for (const live of batch) digest.add(live.key, sha256(live.body));
     return digest;
   }

@@ -4,7 +4,9 @@
  *
  * Deduplication is against the parent snapshot: its pack indexes give every digest already stored
  * and where (pack, position). A record with a known digest costs nothing but its place in a
- * manifest run. New records go into packs of about `packTargetBytes`; a full pack is compressed on
+ * manifest run. A source that lists fingerprints (an S3 prefix) is not even read where an object's
+ * key and fingerprint are those the parent stored: like restic's unchanged files, only the
+ * objects written since are fetched. New records go into packs of about `packTargetBytes`; a full pack is compressed on
  * libuv's threadpool while the main thread keeps reading and hashing, with a bounded number of
  * packs in flight so memory stays flat whatever the table size.
  *
@@ -28,7 +30,7 @@ import {
   type SnapshotSummary,
   type StreamSummary,
 } from './snapshot-summary.js';
-import type { RecordStream } from './record-stream.js';
+import type { RecordStream, SnapshotRecord } from './record-stream.js';
 import { VaultReader, type VaultDeps } from './vault-reader.js';
 
 export interface SnapshotProgress {
@@ -166,6 +168,54 @@ function dedupIdentity(digest: Buffer, fingerprint: Buffer | undefined): Buffer 
   return fingerprint ? sha256(Buffer.concat([digest, fingerprint])) : digest;
 }
 
+/** A record the parent stored under the same key and source fingerprint: where, its digest and length. */
+interface UnchangedRecord {
+  readonly location: Location;
+  readonly digest: Buffer;
+  readonly length: number;
+}
+
+/** A listed record that need not be read, as the write loop takes it. */
+interface ListedUnchanged extends UnchangedRecord {
+  readonly key: Buffer;
+}
+
+function isUnchanged(record: SnapshotRecord | ListedUnchanged): record is ListedUnchanged {
+  return 'location' in record;
+}
+
+/** The lookup key of a record by its key and source fingerprint (the key length first: no two pairs share it). */
+function fingerprintIdentity(key: Buffer, fingerprint: Buffer): string {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(key.length);
+  return sha256(Buffer.concat([length, key, fingerprint])).toString('latin1');
+}
+
+/**
+ * The records of a stream as the write loop takes them, in the stream's order: for a source that
+ * lists fingerprints, each listed record the parent stored under the same key and fingerprint as
+ * it is (unread), the others read by key; any other source read whole. An object deleted between
+ * the listing and its read is not in the snapshot, as if the listing had come a moment later.
+ */
+async function* readChanged(stream: RecordStream, unchanged: ReadonlyMap<string, UnchangedRecord>): AsyncGenerator<readonly (SnapshotRecord | ListedUnchanged)[]> {
+  if (unchanged.size === 0 || !stream.scanFingerprints || !stream.readKeys) {
+    yield* stream.read();
+    return;
+  }
+  for await (const listed of stream.scanFingerprints()) {
+    const known = listed.map((l) => unchanged.get(fingerprintIdentity(l.key, l.fingerprint)));
+    const changedKeys = listed.filter((_l, i) => known[i] === undefined).map((l) => l.key);
+    const read = new Map((changedKeys.length > 0 ? await stream.readKeys(changedKeys) : []).map((r) => [r.key.toString('latin1'), r]));
+    const batch: (SnapshotRecord | ListedUnchanged)[] = [];
+    for (const [i, l] of listed.entries()) {
+      const hit = known[i];
+      const record = hit ? { ...hit, key: l.key } : read.get(l.key.toString('latin1'));
+      if (record) batch.push(record);
+    }
+    if (batch.length > 0) yield batch;
+  }
+}
+
 export class SnapshotWriter {
   private readonly reader: VaultReader;
   private readonly packTargetBytes: number;
@@ -184,7 +234,7 @@ export class SnapshotWriter {
     const context = { backupId: req.snapshotId, component: req.component };
     const dataKey = await this.deps.keys.generateDataKey(context);
     const key: SnapshotKey = { ...dataKey, context };
-    const known = req.type === 'incremental' && req.parent ? await this.knownRecords(req.parent) : new DigestTable();
+    const { known, unchanged } = req.type === 'incremental' && req.parent ? await this.knownRecords(req.parent) : { known: new DigestTable(), unchanged: new Map<string, UnchangedRecord>() };
     const parentChunks = new Set(req.parent?.streams.flatMap((s) => s.manifestChunks) ?? []);
     const packs = new PackWriter(this.deps, req.component, key, this.packTargetBytes, this.packsInFlight);
     const referencedPacks = new Set<string>();
@@ -202,8 +252,16 @@ export class SnapshotWriter {
       const runs = new RunBuilder();
       const digest = new ContentDigest();
       let streamBytes = 0;
-      for await (const batch of stream.read()) {
+      for await (const batch of readChanged(stream, unchanged)) {
         for (const record of batch) {
+          if (isUnchanged(record)) {
+            // Stored by the parent under this key and fingerprint: not read, referenced where it is.
+            digest.add(record.key, record.digest);
+            referencedPacks.add(record.location.packId);
+            runs.add(record.location.packId, record.location.position);
+            streamBytes += record.length;
+            continue;
+          }
           const recordDigest = sha256(record.body);
           digest.add(record.key, recordDigest);
           const identity = dedupIdentity(recordDigest, record.fingerprint);
@@ -266,18 +324,26 @@ export class SnapshotWriter {
   }
 
   /**
-   * Every record the parent references, with where it is stored. Indexes are read a few at a
-   * time and dropped once their entries are in the table, so memory holds the compact table only.
+   * Every record the parent references, with where it is stored; and those with a source
+   * fingerprint by key and fingerprint. Indexes are read a few at a time and dropped once their
+   * entries are in the tables, so memory holds the compact table (and an entry per fingerprinted
+   * record: S3 objects) only.
    */
-  private async knownRecords(parent: SnapshotSummary): Promise<DigestTable> {
+  private async knownRecords(parent: SnapshotSummary): Promise<{ known: DigestTable; unchanged: Map<string, UnchangedRecord> }> {
     const known = new DigestTable();
+    const unchanged = new Map<string, UnchangedRecord>();
     await forEachLimit(parent.packs, 8, async (packId) => {
       const index = await this.reader.loadPackIndex(parent.component, packId);
       for (let position = 0; position < index.count; position++) {
-        if (index.isLive(position)) known.set(dedupIdentity(index.digest(position), index.fingerprint(position)), { packId, position });
+        if (!index.isLive(position)) continue;
+        const fingerprint = index.fingerprint(position);
+        known.set(dedupIdentity(index.digest(position), fingerprint), { packId, position });
+        if (fingerprint) {
+          unchanged.set(fingerprintIdentity(index.key(position), fingerprint), { location: { packId, position }, digest: Buffer.from(index.digest(position)), length: index.length(position) });
+        }
       }
     });
-    return known;
+    return { known, unchanged };
   }
 
 }
