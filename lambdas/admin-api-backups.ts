@@ -2,5 +2,7 @@
 import { backupRoutes } from '../src/api/routes/backup-routes.js';
 import { routeGroupHandler } from '../src/api/admin-api.js';
 import { awsAdminApiDeps } from './admin-api-deps.js';
+import { behindPortal } from './portal-viewer.js';
 
-export const handler = routeGroupHandler(backupRoutes, awsAdminApiDeps);
+// The portal's requests are judged by the administrator's address, not CloudFront's (portal-viewer.ts).
+export const handler = behindPortal(routeGroupHandler(backupRoutes, awsAdminApiDeps));

@@ -2,5 +2,7 @@
 import { docsRoutes } from '../src/api/route-groups.js';
 import { routeGroupHandler } from '../src/api/admin-api.js';
 import { awsAdminApiDeps } from './admin-api-deps.js';
+import { behindPortal } from './portal-viewer.js';
 
-export const handler = routeGroupHandler(docsRoutes, awsAdminApiDeps);
+// The portal's requests are judged by the administrator's address, not CloudFront's (portal-viewer.ts).
+export const handler = behindPortal(routeGroupHandler(docsRoutes, awsAdminApiDeps));

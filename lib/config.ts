@@ -42,7 +42,25 @@ export interface WingRollbackConfig {
   };
   /** Retention of the Lambdas' and the event archive's log groups. */
   readonly logRetention: RetentionDays;
+  /** AWS WAF web ACLs in front of the admin API and the portal (lib/web-acl.ts). */
+  readonly waf: {
+    readonly enabled: boolean;
+    /** Requests one address may make in any 5 minutes before the rate rule blocks it. */
+    readonly rateLimit: number;
+    /** The portal's ACL (CLOUDFRONT scope, made in us-east-1) when the stack is in another region. */
+    readonly cloudFrontWebAclArn: string | undefined;
+  };
+  /** The portal's own domain; without it the distribution's *.cloudfront.net name. */
+  readonly portal: {
+    readonly domainName: string | undefined;
+    /** An ACM certificate for `domainName`, in us-east-1 (where CloudFront takes them from). */
+    readonly certificateArn: string | undefined;
+  };
 }
+
+const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f-]{36}$/;
+const US_EAST_1_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** The retentions CloudWatch Logs offers, by their number of days. */
 const retentionByDays = new Map<number, RetentionDays>(
@@ -73,6 +91,20 @@ const configSchema = z.strictObject({
     .int()
     .refine((d) => retentionByDays.has(d), 'a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, ...)')
     .default(365),
+  waf: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      rateLimit: z.number().int().min(10, 'AWS WAF counts at least 10 requests per 5 minutes').max(2_000_000_000).default(500),
+      cloudFrontWebAclArn: z.string().regex(CLOUDFRONT_WEB_ACL_ARN, 'the ARN of a web ACL with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)').optional(),
+    })
+    .default({ enabled: false, rateLimit: 500 }),
+  portal: z
+    .strictObject({
+      domainName: z.string().regex(DOMAIN_NAME, 'a DNS name such as rollback.example.com').optional(),
+      certificateArn: z.string().regex(US_EAST_1_CERTIFICATE_ARN, 'the ARN of an ACM certificate in us-east-1, where CloudFront takes certificates from').optional(),
+    })
+    .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), 'give domainName and certificateArn together (CloudFront serves a domain of its own only with its certificate)')
+    .default({}),
 });
 
 export type WingRollbackConfigInput = z.input<typeof configSchema>;
@@ -166,5 +198,7 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): Win
     forwardEvents: c.forwardEvents,
     vault: { coldStorageAfterDays: c.vault.coldStorageAfterDays, noncurrentVersionDays: c.vault.noncurrentVersionDays, objectLockDays: c.vault.objectLockDays },
     logRetention: retentionByDays.get(c.logRetentionDays) ?? RetentionDays.ONE_YEAR,
+    waf: { enabled: c.waf.enabled, rateLimit: c.waf.rateLimit, cloudFrontWebAclArn: c.waf.cloudFrontWebAclArn },
+    portal: { domainName: c.portal.domainName, certificateArn: c.portal.certificateArn },
   };
 }

@@ -9,13 +9,18 @@
  * - the platform is degraded or critical (HealthLevel > 0 of the health job; the alarm keeps its
  *   state between checks);
  * - a restore drill failed (DrillFailed >= 1);
- * - a job could not run (JobFailed >= 1, per job), and a function failed (its Errors).
+ * - a job could not run (JobFailed >= 1, per job), and a function failed (its Errors);
+ * - a rollback failed, timed out or was stopped (the state machine's ExecutionsFailed,
+ *   ExecutionsTimedOut and ExecutionsAborted);
+ * - the admin API answered 5xx, or its p99 latency neared API Gateway's 29 s limit.
  */
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import type { Plan } from '../src/core/plan.js';
 import { longestIntervalSeconds } from './schedule-interval.js';
@@ -35,6 +40,10 @@ export interface MonitoringProps {
   readonly alarmTopic: sns.ITopic;
   /** Functions whose errors are alarmed on, by a name for the alarm. @default none */
   readonly functions?: Readonly<Record<string, lambda.IFunction>>;
+  /** The rollback state machine, whose failed, timed-out and aborted executions are alarmed on. @default none */
+  readonly stateMachine?: sfn.IStateMachine;
+  /** The admin API, whose server errors and near-timeout latency are alarmed on. @default none */
+  readonly api?: apigateway.RestApi;
   /** @default 'WingRollback' */
   readonly namespace?: string;
   /** Period of the failure alarms. @default 5 minutes */
@@ -121,6 +130,32 @@ export class Monitoring extends Construct {
     for (const [name, fn] of Object.entries(props.functions ?? {})) {
       alarm(`Errors-${name}`, { metric: fn.metricErrors({ period, statistic: 'Sum' }), alarmDescription: `The ${name} function failed (an invocation error, a timeout or a failed cold start).`, ...atLeastOnce });
     }
+    if (props.stateMachine) {
+      const sm = props.stateMachine;
+      alarm('RollbackFailed', {
+        metric: new cloudwatch.MathExpression({
+          // A series without data at a time would drop the sum there: each counts 0 when it has none.
+          expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+          usingMetrics: { failed: sm.metricFailed({ period, statistic: 'Sum' }), timedOut: sm.metricTimedOut({ period, statistic: 'Sum' }), aborted: sm.metricAborted({ period, statistic: 'Sum' }) },
+          label: 'Rollbacks failed, timed out or stopped',
+          period,
+        }),
+        alarmDescription: 'A rollback (an execution of the emergency rollback state machine) failed, timed out or was stopped: see "npx wing rollback:status" and the execution log.',
+        ...atLeastOnce,
+      });
+    }
+    if (props.api) {
+      const api = props.api;
+      alarm('AdminApi5xx', { metric: api.metricServerError({ period, statistic: 'Sum' }), alarmDescription: 'The admin API answered 5xx (a function failed or timed out, or API Gateway could not reach it): see the API access log and the functions\' logs.', ...atLeastOnce });
+      alarm('AdminApiLatency', {
+        metric: api.metricLatency({ period, statistic: 'p99' }),
+        alarmDescription: 'The admin API\'s p99 latency stayed above 25 s for 15 minutes: requests are about to hit API Gateway\'s 29 s limit.',
+        threshold: 25_000,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     this.alarms = alarms;
 
     const graph = (title: string, metrics: cloudwatch.IMetric[]): cloudwatch.GraphWidget => new cloudwatch.GraphWidget({ title, left: metrics, width: 8 });
@@ -141,5 +176,17 @@ export class Monitoring extends Construct {
         ],
       ],
     });
+    if (props.stateMachine) {
+      const sm = props.stateMachine;
+      const hourly = { period: Duration.hours(1), statistic: 'Sum' };
+      this.dashboard.addWidgets(graph('Rollbacks', [sm.metricStarted(hourly), sm.metricSucceeded(hourly), sm.metricFailed(hourly), sm.metricTimedOut(hourly), sm.metricAborted(hourly)]));
+    }
+    if (props.api) {
+      const api = props.api;
+      this.dashboard.addWidgets(
+        graph('Admin API requests and errors', [api.metricCount({ period: Duration.minutes(5) }), api.metricClientError({ period: Duration.minutes(5) }), api.metricServerError({ period: Duration.minutes(5) })]),
+        graph('Admin API latency (ms)', [api.metricLatency({ period: Duration.minutes(5), statistic: 'p50' }), api.metricLatency({ period: Duration.minutes(5), statistic: 'p99' })]),
+      );
+    }
   }
 }

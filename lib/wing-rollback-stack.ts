@@ -2,7 +2,9 @@
  * The Wing Rollback stack, composed from its configuration (lib/config.ts): the vault and its
  * key, the system table, the notification topics and event rule, the WING component tables and
  * buckets (imported, or created for a demo), the scheduled-job Lambda with exactly the access its
- * jobs need, the plan's schedules, and the alarms and dashboard. Its outputs carry the names the
+ * jobs need, the plan's schedules, the admin API (API Gateway, a function per route group) with
+ * the portal on CloudFront in front of it (and AWS WAF on both when `waf.enabled`), and the
+ * alarms and dashboard. Its outputs carry the names the
  * CLI's `--target aws` reads (src/adapters/stack-outputs.ts), including the digest of the plan it
  * was built from.
  */
@@ -10,13 +12,18 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../src/adapters/stack-outputs.js';
 import { planDigest } from '../src/core/plan.js';
+import { AdminApi, PORTAL_ORIGIN_HEADER } from './admin-api.js';
+import { AdminPortal } from './admin-portal.js';
 import { BackupSchedules } from './backup-schedules.js';
 import { BackupVault } from './backup-vault.js';
 import { ComponentResources } from './component-resources.js';
 import type { WingRollbackConfig } from './config.js';
 import { Monitoring } from './monitoring.js';
 import { Notifications } from './notifications.js';
+import { RollbackStateMachine } from './rollback-state-machine.js';
+import type { SystemResources } from './system-resources.js';
 import { SystemTable } from './system-table.js';
+import { acknowledgeNoWebAcl, WebAcls } from './web-acl.js';
 import { WingFunction } from './wing-function.js';
 
 export interface WingRollbackStackProps extends StackProps {
@@ -30,6 +37,13 @@ export class WingRollbackStack extends Stack {
   readonly components: ComponentResources;
   readonly scheduledJob: WingFunction;
   readonly schedules: BackupSchedules;
+  /** The emergency rollback: its state machine (`rollback.stateMachine`) and one function per Task. */
+  readonly rollback: RollbackStateMachine;
+  /** The admin API (API Gateway, one function per route group) and the portal (CloudFront) in front of it. */
+  readonly adminApi: AdminApi;
+  readonly portal: AdminPortal;
+  /** The web ACLs of API and portal, when `waf.enabled`. */
+  readonly webAcls: WebAcls | undefined;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: WingRollbackStackProps) {
@@ -84,8 +98,39 @@ export class WingRollbackStack extends Stack {
     }
     this.scheduledJob = job;
 
+    const resources: SystemResources = {
+      plan,
+      systemTable: this.systemTable.table,
+      vaultBucket: this.vault.bucket,
+      auditBucket: this.vault.auditBucket,
+      key,
+      adminTopic: this.notifications.adminTopic,
+      userTopic: this.notifications.userTopic,
+      eventBus: this.notifications.eventBus,
+      componentTables: this.components.tables,
+      componentBuckets: this.components.buckets,
+      logRetention: config.logRetention,
+    };
+    this.rollback = new RollbackStateMachine(this, 'Rollback', resources);
+    this.adminApi = new AdminApi(this, 'AdminApi', { ...resources, stateMachine: this.rollback.stateMachine });
+    const apiOrigin = { header: PORTAL_ORIGIN_HEADER, value: this.adminApi.portalOriginSecret.secretValue.unsafeUnwrap() };
+    this.webAcls = config.waf.enabled
+      ? new WebAcls(this, 'WebAcls', { rules: plan.security, rateLimit: config.waf.rateLimit, apiStage: this.adminApi.api.deploymentStage, portalOrigin: apiOrigin, cloudFrontWebAclArn: config.waf.cloudFrontWebAclArn, logRetention: config.logRetention })
+      : undefined;
+    this.portal = new AdminPortal(this, 'Portal', {
+      api: this.adminApi.api,
+      apiOrigin,
+      allowedCountries: plan.security.allowedCountries,
+      serverAccessLogsBucket: this.vault.accessLogsBucket,
+      webAclArn: this.webAcls?.cloudFrontWebAclArn,
+      domainName: config.portal.domainName,
+      certificateArn: config.portal.certificateArn,
+      logRetention: config.logRetention,
+    });
+    if (!this.webAcls) acknowledgeNoWebAcl(this.adminApi.api.deploymentStage, this.portal.distribution);
+
     this.schedules = new BackupSchedules(this, 'Schedules', { plan, target: job.function });
-    this.monitoring = new Monitoring(this, 'Monitoring', { plan, alarmTopic: this.notifications.adminTopic, functions: { ScheduledJob: job.function } });
+    this.monitoring = new Monitoring(this, 'Monitoring', { plan, alarmTopic: this.notifications.adminTopic, functions: { ScheduledJob: job.function }, stateMachine: this.rollback.stateMachine, api: this.adminApi.api });
 
     const output = (name: string, value: string, description: string): void => {
       new CfnOutput(this, name, { value, description });
@@ -97,6 +142,9 @@ export class WingRollbackStack extends Stack {
     output(STACK_OUTPUTS.eventBusName, this.notifications.eventBus.eventBusName, 'The bus of the wing.rollback events');
     output(STACK_OUTPUTS.adminTopicArn, this.notifications.adminTopic.topicArn, 'The administrators\' topic');
     output(STACK_OUTPUTS.userTopicArn, this.notifications.userTopic.topicArn, 'The users\' service-notice topic');
+    output(STACK_OUTPUTS.stateMachineArn, this.rollback.stateMachine.stateMachineArn, 'The emergency rollback state machine');
+    output(STACK_OUTPUTS.adminApiUrl, this.adminApi.url, 'The admin API (the CLI\'s --target aws calls it; ends in /api)');
+    output(STACK_OUTPUTS.portalUrl, this.portal.url, 'The admin portal (sign in there; it calls the API at /api on the same origin)');
     output(STACK_OUTPUTS.planDigest, planDigest(plan), 'The digest of the plan this stack was built from (the CLI compares its own)');
   }
 

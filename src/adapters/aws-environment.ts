@@ -41,16 +41,19 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnv
 export interface AdminApiEnvironment extends AwsEnvironment {
   readonly stateMachineArn: string;
   readonly sessionKeySecretArn: string;
+  /** The secret the portal's CloudFront distribution sends as Referer (lambdas/portal-viewer.ts); absent: no request is trusted as the portal's. */
+  readonly portalOriginSecretArn: string | undefined;
 }
 
 const apiSchema = z.object({
   WING_STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   WING_SESSION_KEY_SECRET_ARN: z.string().startsWith('arn:'),
+  WING_PORTAL_ORIGIN_SECRET_ARN: z.string().startsWith('arn:').optional(),
 });
 
 export function readAdminApiEnvironment(env: NodeJS.ProcessEnv = process.env): AdminApiEnvironment {
   const base = readAwsEnvironment(env);
   const r = apiSchema.safeParse(env);
   if (!r.success) throw new ValidationError(`bad Lambda environment: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-  return { ...base, stateMachineArn: r.data.WING_STATE_MACHINE_ARN, sessionKeySecretArn: r.data.WING_SESSION_KEY_SECRET_ARN };
+  return { ...base, stateMachineArn: r.data.WING_STATE_MACHINE_ARN, sessionKeySecretArn: r.data.WING_SESSION_KEY_SECRET_ARN, portalOriginSecretArn: r.data.WING_PORTAL_ORIGIN_SECRET_ARN };
 }

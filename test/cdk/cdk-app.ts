@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Environment } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig, type WingRollbackConfigInput } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/wing-function.js';
 import { WingRollbackStack } from '../../lib/wing-rollback-stack.js';
@@ -55,3 +56,12 @@ export const demoConfig: WingRollbackConfigInput = {
 };
 
 export const testEnv: Environment = { account: '111111111111', region: 'eu-west-1' };
+
+/** The two stacks most tests read: the default configuration, and {@link demoConfig} in {@link testEnv}; synthesized once. */
+export function plainAndDemoStacks(): { plain: WingRollbackStack; demo: WingRollbackStack; t: Template; d: Template } {
+  const app = testApp();
+  const plain = addStack(app, 'Plain', {});
+  const demo = addStack(app, 'Demo', demoConfig, testEnv);
+  app.synth();
+  return { plain, demo, t: Template.fromStack(plain), d: Template.fromStack(demo) };
+}
