@@ -5,10 +5,12 @@
  * buckets' server access logs. Everything here outlives the stack (RETAIN): deleting the stack
  * must never delete the backups.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { VaultReplication } from './config.js';
+import { acknowledgeWildcardResource } from './nag.js';
 
 export interface BackupVaultProps {
   /** The vault bucket's name (the plan's `vaultBucket`: the Lambdas find it there). */
@@ -27,6 +29,13 @@ export interface BackupVaultProps {
   readonly objectLockDays?: number;
   /** Days the server access logs are kept. @default 365 */
   readonly accessLogDays?: number;
+  /**
+   * A copy of every vault object in another bucket (another region or account), encrypted there
+   * with that region's key: the backups survive the loss of this region or account. Deletions
+   * (prunes) are not replicated; the destination's own lifecycle decides how long replicas stay.
+   * @default no replication
+   */
+  readonly replication?: VaultReplication;
 }
 
 export class BackupVault extends Construct {
@@ -70,6 +79,7 @@ export class BackupVault extends Construct {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'vault/',
       ...(lockDays === undefined ? {} : { objectLockEnabled: true, objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(lockDays)) }),
+      ...(props.replication ? { replicationRules: [this.replicationRule(props.replication)] } : {}),
       lifecycleRules: [
         {
           id: 'cold-storage',
@@ -80,6 +90,8 @@ export class BackupVault extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    if (props.replication) this.acknowledgeReplication(props.replication);
 
     // Always Object-Locked: the Lambdas put each record's copy with its own COMPLIANCE retention.
     this.auditBucket = new s3.Bucket(this, 'AuditBucket', {
@@ -97,5 +109,28 @@ export class BackupVault extends Construct {
       lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+  }
+
+  /** The wildcards of the replication role CDK makes (under the bucket), each for its reason. */
+  private acknowledgeReplication(replication: VaultReplication): void {
+    acknowledgeWildcardResource(this.bucket, `${this.bucket.bucketArn}/*`, 'S3 replication copies every object of the vault: its role reads each object version with its ACL and tags (GetObjectVersionForReplication and kin), which only the object wildcard of the vault names.');
+    acknowledgeWildcardResource(this.bucket, `${replication.bucketArn}/*`, 'The replication role writes each replica (ReplicateObject, ReplicateTags, ownership override) under its source object\'s key in the destination bucket, so any key of that bucket.');
+    const keyActions: readonly [string, string][] = [
+      ['kms:GenerateDataKey*', 'Replicas are encrypted with the destination region\'s key: CDK grants the replication role its GenerateDataKey family on that one key only.'],
+      ['kms:ReEncrypt*', 'Replicating SSE-KMS objects re-encrypts them from the vault key to the destination key: CDK grants the ReEncrypt family on those two keys only.'],
+    ];
+    for (const [action, reason] of keyActions) Validations.of(this.bucket).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Action::${action}]`, reason });
+  }
+
+  /** Every object, KMS-encrypted ones included (all of the vault's are), re-encrypted with the destination's key. */
+  private replicationRule(replication: VaultReplication): s3.ReplicationRule {
+    return {
+      destination: s3.Bucket.fromBucketAttributes(this, 'ReplicaBucket', { bucketArn: replication.bucketArn, ...(replication.account ? { account: replication.account } : {}) }),
+      kmsKey: kms.Key.fromKeyArn(this, 'ReplicaKey', replication.kmsKeyArn),
+      sseKmsEncryptedObjects: true,
+      deleteMarkerReplication: false,
+      // The destination account owns the replicas: the source account cannot delete them.
+      ...(replication.account ? { accessControlTransition: true } : {}),
+    };
   }
 }

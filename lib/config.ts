@@ -20,6 +20,19 @@ export const MAX_PLAN_JSON_BYTES = 3072;
 
 export type EventForwarding = 'log-group' | 'admin-topic' | 'none';
 
+/** Where the vault is replicated (lib/backup-vault.ts). */
+export interface VaultReplication {
+  /** The destination bucket (versioned; Object-Locked too when the vault is). */
+  readonly bucketArn: string;
+  /** The destination bucket's account, when it is another one (its bucket policy must let this account's replication role write). */
+  readonly account: string | undefined;
+  /** The KMS key that encrypts the replicas in the destination's region (its key policy must let the replication role use it). */
+  readonly kmsKeyArn: string;
+}
+
+const BUCKET_ARN = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
 export interface WingRollbackConfig {
   readonly plan: Plan;
   /** Subscribed (email) to the administrators' topic: alarms, rollback and health notices. */
@@ -39,6 +52,8 @@ export interface WingRollbackConfig {
     readonly noncurrentVersionDays: number;
     /** Object Lock (governance mode) on the vault for this many days; undefined: no lock. */
     readonly objectLockDays: number | undefined;
+    /** A copy of every vault object in another bucket (another region or account); undefined: none. */
+    readonly replication: VaultReplication | undefined;
   };
   /** Retention of the Lambdas' and the event archive's log groups. */
   readonly logRetention: RetentionDays;
@@ -84,6 +99,13 @@ const configSchema = z.strictObject({
       coldStorageAfterDays: z.number().int().min(30, 'S3 moves objects to STANDARD_IA after 30 days at the earliest').default(30),
       noncurrentVersionDays: z.number().int().min(1).default(30),
       objectLockDays: z.number().int().min(1).max(36_500).optional(),
+      replication: z
+        .strictObject({
+          bucketArn: z.string().regex(BUCKET_ARN, 'the ARN of an S3 bucket (arn:aws:s3:::<name>)'),
+          account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+          kmsKeyArn: z.string().regex(KMS_KEY_ARN, 'the ARN of a KMS key in the destination\'s region (arn:aws:kms:<region>:<account>:key/<id>)'),
+        })
+        .optional(),
     })
     .default({ coldStorageAfterDays: 30, noncurrentVersionDays: 30 }),
   logRetentionDays: z
@@ -196,7 +218,12 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): Win
     createDemoComponents: c.createDemoComponents,
     eventBusName: c.eventBusName,
     forwardEvents: c.forwardEvents,
-    vault: { coldStorageAfterDays: c.vault.coldStorageAfterDays, noncurrentVersionDays: c.vault.noncurrentVersionDays, objectLockDays: c.vault.objectLockDays },
+    vault: {
+      coldStorageAfterDays: c.vault.coldStorageAfterDays,
+      noncurrentVersionDays: c.vault.noncurrentVersionDays,
+      objectLockDays: c.vault.objectLockDays,
+      replication: c.vault.replication ? { bucketArn: c.vault.replication.bucketArn, account: c.vault.replication.account, kmsKeyArn: c.vault.replication.kmsKeyArn } : undefined,
+    },
     logRetention: retentionByDays.get(c.logRetentionDays) ?? RetentionDays.ONE_YEAR,
     waf: { enabled: c.waf.enabled, rateLimit: c.waf.rateLimit, cloudFrontWebAclArn: c.waf.cloudFrontWebAclArn },
     portal: { domainName: c.portal.domainName, certificateArn: c.portal.certificateArn },

@@ -57,6 +57,7 @@ export class WingRollbackStack extends Stack {
       coldStorageAfterDays: config.vault.coldStorageAfterDays,
       noncurrentVersionDays: config.vault.noncurrentVersionDays,
       ...(config.vault.objectLockDays === undefined ? {} : { objectLockDays: config.vault.objectLockDays }),
+      ...(config.vault.replication === undefined ? {} : { replication: config.vault.replication }),
     });
     const key = this.vault.key;
     this.systemTable = new SystemTable(this, 'SystemTable', { tableName: plan.systemTable, encryptionKey: key });

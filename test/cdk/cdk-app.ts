@@ -44,14 +44,14 @@ export const twoSchedulePlan = {
   ],
 };
 
-/** The second configuration the tests synthesize: demo components, two schedules, events to the topic, a locked vault. */
+/** The second configuration the tests synthesize: demo components, two schedules, events to the topic, a locked vault replicated to another account. */
 export const demoConfig: WingRollbackConfigInput = {
   plan: twoSchedulePlan,
   adminEmails: ['oncall@example.com', 'platform@example.com'],
   userNoticeEmails: ['status@example.com'],
   createDemoComponents: true,
   forwardEvents: 'admin-topic',
-  vault: { coldStorageAfterDays: 60, noncurrentVersionDays: 14, objectLockDays: 35 },
+  vault: { coldStorageAfterDays: 60, noncurrentVersionDays: 14, objectLockDays: 35, replication: { bucketArn: 'arn:aws:s3:::acme-rollback-vault-replica', account: '222222222222', kmsKeyArn: 'arn:aws:kms:eu-central-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab' } },
   logRetentionDays: 90,
 };
 

@@ -75,6 +75,36 @@ describe('BackupVault', () => {
     });
   });
 
+  it('replicates the vault when configured: every object, KMS-encrypted ones with the destination key, deletions kept, the replicas owned by the other account', () => {
+    const vault = resources(t)[logicalId(plain, plain.vault.bucket.node.defaultChild)];
+    expect(vault?.Properties?.ReplicationConfiguration).toBeUndefined();
+    d.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'acme-rollback-vault',
+      ReplicationConfiguration: {
+        Role: Match.anyValue(),
+        Rules: [
+          Match.objectLike({
+            Status: 'Enabled',
+            Destination: Match.objectLike({
+              Bucket: 'arn:aws:s3:::acme-rollback-vault-replica',
+              Account: '222222222222',
+              AccessControlTranslation: { Owner: 'Destination' },
+              EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+            }),
+            SourceSelectionCriteria: Match.objectLike({ SseKmsEncryptedObjects: { Status: 'Enabled' } }),
+            DeleteMarkerReplication: { Status: 'Disabled' },
+          }),
+        ],
+      },
+    });
+    // The role decrypts with the vault key and encrypts with the destination's, and writes only to the destination.
+    const policies = Object.values(resources(d)).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes('ReplicationRole'));
+    const statements = policies.flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    const writes = statements.filter((st) => list(st.Action).some((a) => a.startsWith('s3:Replicate')));
+    expect(writes.flatMap((st) => list(st.Resource as string))).toEqual(['arn:aws:s3:::acme-rollback-vault-replica/*']);
+    expect(JSON.stringify(statements)).toContain('arn:aws:kms:eu-central-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  });
+
   it('keeps the audit trail in a separate bucket that always has Object Lock, encrypted with the key, logged, retained', () => {
     for (const [stack, template, name] of [[plain, t, 'wing-rollback-audit'], [demo, d, 'acme-rollback-audit']] as const) {
       template.hasResource('AWS::S3::Bucket', {
