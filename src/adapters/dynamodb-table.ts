@@ -39,8 +39,8 @@ export async function describeTable(client: DynamoDBClient, tableName: string): 
   return { keyNames: [hash, range].filter((k): k is string => k !== undefined), estimatedItems: out.Table?.ItemCount, estimatedBytes: out.Table?.TableSizeBytes };
 }
 
-/** Bytes of table per scan segment: a Scan page holds up to 1 MB, so a segment reads a few pages. */
-const BYTES_PER_SEGMENT = 4 * 1024 * 1024;
+/** Bytes of table per scan segment: a Scan page holds up to 1 MB, so each segment has a page or more to read. */
+const BYTES_PER_SEGMENT = 1024 * 1024;
 const MAX_SEGMENTS = 8;
 const UNKNOWN_SIZE_SEGMENTS = 4;
 

@@ -51,11 +51,12 @@ describe('DynamoTable', () => {
     expect(written).toHaveLength(15);
   });
 
-  it('scans a small table in one segment and a large one in up to 8, by DynamoDB\'s size estimate', () => {
+  it('scans a table of one page in one segment and a larger one in a segment per MB, up to 8, by DynamoDB\'s size estimate', () => {
     expect(scanSegmentsFor(0)).toBe(1);
     expect(scanSegmentsFor(50_000)).toBe(1);
-    expect(scanSegmentsFor(4 * 1024 * 1024)).toBe(1);
-    expect(scanSegmentsFor(4 * 1024 * 1024 + 1)).toBe(2);
+    expect(scanSegmentsFor(1024 * 1024)).toBe(1);
+    expect(scanSegmentsFor(1024 * 1024 + 1)).toBe(2);
+    expect(scanSegmentsFor(4.5 * 1024 * 1024)).toBe(5);
     expect(scanSegmentsFor(30 * 1024 * 1024)).toBe(8);
     expect(scanSegmentsFor(50 * 1024 ** 3)).toBe(8);
     // No estimate: the parallelism that serves a large table.
